@@ -1,0 +1,15 @@
+# Sanitizers.cmake — compile and link flags for ISOREPLAY_FLAVOR.
+#   asan: AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on), frame pointers
+#   tsan: ThreadSanitizer
+# libnode stays as shipped (uninstrumented); see cmake/tsan.supp and docs.
+if(ISOREPLAY_FLAVOR STREQUAL "asan")
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(ISOREPLAY_FLAVOR STREQUAL "tsan")
+  set(_san -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT ISOREPLAY_FLAVOR STREQUAL "default")
+  message(FATAL_ERROR "ISOREPLAY_FLAVOR must be default, asan or tsan (got '${ISOREPLAY_FLAVOR}')")
+endif()
+if(_san)
+  add_compile_options(${_san})
+  add_link_options(${_san})
+endif()

@@ -1,0 +1,19 @@
+/* header_c11.c — compiled by the header.c11_strict test with -std=c11 -pedantic -Werror:
+ * the public headers must be plain C11 and pull in nothing of V8 or C++. */
+#include "checker.h"
+#include "v8probe.h"
+#include "v8raw.h"
+
+#if defined(V8_H_) || defined(INCLUDE_V8_H_) || defined(__cplusplus)
+#error "a public header pulled in V8 or C++"
+#endif
+
+int header_c11_uses(void);
+int header_c11_uses(void) {
+  v8p_call call = {CK_ENTER, 1, NULL, 0, -1, NULL, NULL};
+  v8p_result r;
+  v8p_error e;
+  (void)e;
+  (void)r;
+  return (int)call.op + (int)sizeof(ck_violation) + (int)V8P_OK;
+}

@@ -1,0 +1,160 @@
+/* v8probe.h — real V8 behind a C API, with the checker's verdict on every call.
+ *
+ * Compiles as C11 (-Wall -Wextra -Werror -pedantic); includes no V8 or C++ header.
+ * Every call returns a status; errors carry a message; no C++ exception crosses it.
+ *
+ * One call, v8p_do(), performs one step of an embedding on the calling thread:
+ *   1. feeds the event to the checker and records it with the verdict (event log, and
+ *      the session's sink, so the record exists even if V8 then aborts);
+ *   2. calls V8, unless the session is a dry run or the call would touch a disposed
+ *      isolate (a use-after-free is never executed: its outcome is not reproducible);
+ *   3. reads the real Isolate::GetCurrent() and records it beside the ideal one
+ *      (tls-divergence when they part).
+ * A thread must v8p_thread_attach() to a session before its first v8p_do(). */
+#ifndef ISOREPLAY_V8PROBE_H
+#define ISOREPLAY_V8PROBE_H
+
+#include <stddef.h>
+
+#include "checker.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum v8p_status {
+  V8P_OK = 0,
+  V8P_ERR_ARG,          /* a bad argument: unknown isolate id, missing script, ... */
+  V8P_ERR_STATE,        /* not initialised, thread not attached, V8 already shut down */
+  V8P_NOT_EXECUTED,     /* V8 was deliberately not called (use-after-free, no Locker
+                           object on this thread to destroy); the verdict still stands */
+  V8P_ERR_V8,           /* V8 reported an error (a fatal error whose handler returned) */
+  V8P_ERR_NOMEM,
+  V8P_ERR_INTERNAL      /* a C++ exception or an impossible state inside the probe */
+} v8p_status;
+
+#define V8P_MESSAGE_MAX 512
+
+typedef struct v8p_error {
+  v8p_status status;
+  char message[V8P_MESSAGE_MAX];
+} v8p_error;
+
+const char *v8p_status_name(v8p_status s);
+
+/* Process-wide. v8p_init() sets up V8's platform once (later calls are no-ops);
+ * argv0 may be NULL. v8p_shutdown() disposes V8 after every session is freed; V8 cannot
+ * be initialised again in this process afterwards. */
+v8p_status v8p_init(const char *argv0, v8p_error *err);
+void v8p_shutdown(void);
+/* "10.2.154.26-node.37" once initialised (or from the headers before). */
+const char *v8p_v8_version(void);
+
+typedef enum v8p_fatal_mode {
+  V8P_FATAL_ABORT,     /* like V8 itself: print "# Fatal error in ..." and trap (SIGTRAP) */
+  V8P_FATAL_CONTINUE   /* an embedder whose handler returns: the V8 call goes on */
+} v8p_fatal_mode;
+
+typedef enum v8p_run_outcome {
+  V8P_RUN_NONE = 0,    /* not a run, or not executed */
+  V8P_RUN_VALUE,       /* text holds the result converted to a string */
+  V8P_RUN_THREW,       /* text holds the exception message (may be empty) */
+  V8P_RUN_TERMINATED   /* TerminateExecution ended the script */
+} v8p_run_outcome;
+
+/* One record of the event log: an op on a thread. Written when the op starts
+ * (done == 0, with the verdict) and completed when V8 returns (done == 1). */
+typedef struct v8p_event {
+  unsigned seq;          /* order of the records in the session */
+  int step, thread, task;
+  ck_op op;
+  int isolate;           /* isolate id (a lifetime), CK_NONE when the op has none */
+  int violations;        /* raised by the checker when the op was fed */
+  int done;
+  int executed;          /* V8 was called */
+  v8p_status status;
+  int real_current;      /* after the call: isolate id, CK_NONE or CK_UNKNOWN */
+  int ideal_current;     /* after the call, what a correct embedding would have */
+  v8p_run_outcome run;
+} v8p_event;
+
+/* Called for every record, in order, with the violations the record raised (at start:
+ * the verdict; at completion: a tls-divergence). Also called once with ev == NULL when
+ * V8 reports a fatal error, with `fatal` = "location: message". Never called
+ * concurrently for one session. */
+typedef void (*v8p_sink)(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv,
+                         const char *fatal);
+
+typedef struct v8p_options {
+  ck_model model;
+  int dry_run;           /* checker only: no V8 call, no observation */
+  v8p_fatal_mode fatal;
+  v8p_sink sink;         /* may be NULL */
+  void *sink_ud;
+} v8p_options;
+
+typedef struct v8p_session v8p_session;
+
+/* A new session (its own checker and event log). opt may be NULL for the defaults:
+ * model v8, real mode, fatal errors abort. */
+v8p_status v8p_session_new(const v8p_options *opt, v8p_session **out, v8p_error *err);
+/* Frees the session after its threads are done. Isolates still alive that no thread
+ * has entered or locked are disposed (the leak was reported by v8p_end); the rest are
+ * left to the process. */
+void v8p_session_free(v8p_session *s);
+ck_checker *v8p_checker(v8p_session *s);   /* read it only while no thread calls v8p_do */
+
+/* Binds the calling thread to the session under a name; *thread gets its id.
+ * v8p_thread_detach() unbinds it (after its `end`). */
+v8p_status v8p_thread_attach(v8p_session *s, const char *name, int *thread, v8p_error *err);
+void v8p_thread_detach(v8p_session *s);
+/* A task id for v8p_call.task (-1 on out of memory). */
+int v8p_task(v8p_session *s, const char *name);
+
+typedef struct v8p_call {
+  ck_op op;
+  int isolate;           /* id from a previous `new` (v8p_result.isolate); ignored for new */
+  const char *name;      /* new: the isolate's name */
+  int step;
+  int task;              /* from v8p_task(), or -1 */
+  const char *js;        /* run: the script */
+  const char *context;   /* context, run: the context name (NULL: "main") */
+} v8p_call;
+
+typedef struct v8p_result {
+  v8p_status status;
+  int executed;
+  int isolate;           /* new: the id of the new isolate */
+  int real_current, ideal_current;
+  size_t first_violation, violations;  /* the verdict: range in ck_violation_at() */
+  long divergence;       /* index of the tls-divergence raised after the call, or -1 */
+  v8p_run_outcome run;
+  char *text;            /* run: value or exception message; free with v8p_result_clear */
+  int bool_value;        /* is-terminating: the answer */
+  char message[V8P_MESSAGE_MAX];  /* why, when status != V8P_OK; also notes */
+} v8p_result;
+
+/* Performs one op on the calling thread (see the top of this file). `r` may be NULL.
+ * A lock or relock returns once the Locker is held. */
+v8p_status v8p_do(v8p_session *s, const v8p_call *call, v8p_result *r);
+void v8p_result_clear(v8p_result *r);
+
+/* The end of the scenario: leaked isolates and deadlocks. Returns violations raised. */
+size_t v8p_end(v8p_session *s, int step);
+
+/* The latest isolate id registered under a name, or CK_NONE. */
+int v8p_isolate_id(v8p_session *s, const char *name);
+/* The real Isolate::GetCurrent() of the calling thread as an isolate id. */
+int v8p_real_current(v8p_session *s);
+
+size_t v8p_event_count(v8p_session *s);
+int v8p_event_at(v8p_session *s, size_t i, v8p_event *out);  /* 0, or -1 out of range */
+/* The first fatal error V8 reported in this session ("location: message"), or NULL. */
+const char *v8p_fatal_message(v8p_session *s);
+/* Interrupts delivered to an isolate's RequestInterrupt callback so far. */
+int v8p_interrupts_delivered(v8p_session *s, int isolate);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

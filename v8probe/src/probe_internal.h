@@ -1,0 +1,116 @@
+// probe_internal.h — state shared by the probe's C++ files. The only place (with the
+// .cc files beside it) that sees V8 headers.
+#ifndef ISOREPLAY_PROBE_INTERNAL_H
+#define ISOREPLAY_PROBE_INTERNAL_H
+
+#include <v8.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "v8probe.h"
+
+namespace v8p {
+
+// A spinlock: the checker update is a few nanoseconds, far below a mutex's cost.
+class SpinLock {
+ public:
+  void lock() {
+    while (flag_.exchange(true, std::memory_order_acquire)) {
+      while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+    }
+  }
+  void unlock() { flag_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> flag_{false};
+};
+
+struct Guard {
+  explicit Guard(SpinLock& l) : l_(l) { l_.lock(); }
+  ~Guard() { l_.unlock(); }
+  SpinLock& l_;
+};
+
+// One isolate lifetime.
+struct Iso {
+  int id = 0;
+  std::string name;
+  v8::Isolate* v8 = nullptr;  // kept after Dispose, to recognise a dangling current
+  v8::ArrayBuffer::Allocator* allocator = nullptr;
+  bool disposed = false;
+  std::map<std::string, std::unique_ptr<v8::Global<v8::Context>>> contexts;
+  std::atomic<int> interrupts{0};
+};
+
+// The event log: fixed-size chunks that never move, so a thread can complete its own
+// record without the lock while others append.
+class EventLog {
+ public:
+  static constexpr size_t kChunk = 4096;
+  static constexpr size_t kMaxChunks = 1 << 16;
+  EventLog() : chunks_(kMaxChunks) {}
+  // Appends (under the session lock); nullptr when full or out of memory.
+  v8p_event* append() {
+    size_t i = size_.load(std::memory_order_relaxed);
+    size_t c = i / kChunk;
+    if (c >= kMaxChunks) return nullptr;
+    if (!chunks_[c]) {
+      chunks_[c].reset(new (std::nothrow) v8p_event[kChunk]);
+      if (!chunks_[c]) return nullptr;
+    }
+    v8p_event* e = &chunks_[c][i % kChunk];
+    size_.store(i + 1, std::memory_order_release);
+    return e;
+  }
+  size_t size() const { return size_.load(std::memory_order_acquire); }
+  const v8p_event* at(size_t i) const { return &chunks_[i / kChunk][i % kChunk]; }
+
+ private:
+  std::vector<std::unique_ptr<v8p_event[]>> chunks_;
+  std::atomic<size_t> size_{0};
+};
+
+struct Session;
+
+// The calling thread's binding (thread-local).
+struct ThreadRec {
+  Session* session = nullptr;
+  int id = -1;
+  std::vector<std::pair<Iso*, v8::Locker*>> lockers;
+  std::vector<std::pair<Iso*, v8::Unlocker*>> unlockers;
+};
+
+struct Session {
+  v8p_options opt{};
+  SpinLock lock;
+  ck_checker* ck = nullptr;
+  std::vector<std::unique_ptr<Iso>> isos;           // index = isolate id (0 unused)
+  std::unordered_map<std::string, int> by_name;     // latest lifetime per name
+  std::unordered_map<v8::Isolate*, int> by_ptr;     // latest lifetime per address
+  EventLog log;
+  unsigned seq = 0;
+  std::string fatal;                                // first fatal error
+  std::atomic<bool> fatal_seen{false};
+};
+
+extern thread_local ThreadRec tls_thread;
+
+// Maps a V8 isolate pointer to an isolate id (CK_NONE for null, CK_UNKNOWN if never
+// seen). Needs the session lock.
+int id_of_locked(Session* s, v8::Isolate* p);
+// Installs the probe's fatal error handler on a new isolate.
+void install_fatal_handler(v8::Isolate* iso);
+// Delivers a record to the sink (caller holds the lock).
+void emit(Session* s, const v8p_event* ev, size_t first_violation, size_t n);
+bool v8_ready();
+
+}  // namespace v8p
+
+struct v8p_session : v8p::Session {};
+
+#endif

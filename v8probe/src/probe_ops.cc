@@ -1,0 +1,308 @@
+// probe_ops.cc — v8p_do(): record + verdict, the V8 call, the real state after it.
+#include <v8.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "probe_internal.h"
+
+using namespace v8p;
+
+namespace {
+
+v8p_status fail(v8p_result* r, v8p_status st, const char* fmt, ...) {
+  r->status = st;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->message, sizeof r->message, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+bool needs_isolate(ck_op op) {
+  switch (op) {
+    case CK_AWAIT: case CK_WAIT: case CK_CHECK_CURRENT: case CK_THREAD_END: return false;
+    default: return true;
+  }
+}
+
+char* dup_utf8(v8::Isolate* iso, v8::Local<v8::Value> v) {
+  v8::String::Utf8Value u(iso, v);
+  const char* p = *u ? *u : "";
+  size_t n = strlen(p) + 1;
+  char* d = static_cast<char*>(malloc(n));
+  if (d) memcpy(d, p, n);
+  return d;
+}
+
+void on_interrupt(v8::Isolate*, void* data) {
+  static_cast<Iso*>(data)->interrupts.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The context stored under name, created (and stored) if missing. Needs a HandleScope.
+v8::Local<v8::Context> context_of(Session* s, Iso* iso, const std::string& name) {
+  v8::Global<v8::Context>* g = nullptr;
+  {
+    Guard lk(s->lock);
+    auto it = iso->contexts.find(name);
+    if (it != iso->contexts.end()) g = it->second.get();
+  }
+  if (g) return g->Get(iso->v8);
+  v8::Local<v8::Context> ctx = v8::Context::New(iso->v8);
+  auto fresh = std::make_unique<v8::Global<v8::Context>>(iso->v8, ctx);
+  std::unique_ptr<v8::Global<v8::Context>> old;
+  {
+    Guard lk(s->lock);
+    old = std::move(iso->contexts[name]);
+    iso->contexts[name] = std::move(fresh);
+  }
+  return ctx;
+}
+
+void run_script(Session* s, Iso* iso, const v8p_call* c, v8p_result* r) {
+  v8::Isolate* v = iso->v8;
+  v8::HandleScope hs(v);
+  v8::Local<v8::Context> ctx = context_of(s, iso, c->context ? c->context : "main");
+  v8::Context::Scope cs(ctx);
+  v8::TryCatch tc(v);
+  v8::Local<v8::String> src;
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> val;
+  if (v8::String::NewFromUtf8(v, c->js).ToLocal(&src) &&
+      v8::Script::Compile(ctx, src).ToLocal(&script) && script->Run(ctx).ToLocal(&val)) {
+    r->run = V8P_RUN_VALUE;
+    r->text = dup_utf8(v, val);
+    return;
+  }
+  if (tc.HasTerminated() || v->IsExecutionTerminating()) {
+    r->run = V8P_RUN_TERMINATED;
+    return;
+  }
+  r->run = V8P_RUN_THREW;
+  if (tc.HasCaught() && !tc.Exception().IsEmpty()) r->text = dup_utf8(v, tc.Exception());
+  else r->text = static_cast<char*>(calloc(1, 1));
+}
+
+void dispose(Session* s, Iso* iso) {
+  decltype(iso->contexts) contexts;
+  {
+    Guard lk(s->lock);
+    contexts.swap(iso->contexts);
+  }
+  contexts.clear();  // Global::Reset before the heap goes away
+  bool had_fatal = s->fatal_seen.load();
+  iso->v8->Dispose();
+  // A fatal error whose handler returned leaves the isolate allocated (V8-RULES).
+  if (had_fatal || !s->fatal_seen.load()) {
+    Guard lk(s->lock);
+    iso->disposed = true;
+  }
+}
+
+template <typename T>
+T* take_last(std::vector<std::pair<Iso*, T*>>& v, Iso* iso) {
+  for (size_t i = v.size(); i-- > 0;) {
+    if (v[i].first != iso) continue;
+    T* p = v[i].second;
+    v.erase(v.begin() + static_cast<long>(i));
+    return p;
+  }
+  return nullptr;
+}
+
+void note_acquired(Session* s, ThreadRec& th, Iso* iso) {
+  Guard lk(s->lock);
+  ck_acquired(s->ck, th.id, iso->id);
+}
+
+// Calls V8 for one op. Returns the status; *executed tells whether V8 was called.
+v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_result* r) {
+  r->executed = 1;
+  switch (c->op) {
+    case CK_NEW: {
+      v8::Isolate::CreateParams params;
+      iso->allocator = v8::ArrayBuffer::Allocator::NewDefaultAllocator();
+      params.array_buffer_allocator = iso->allocator;
+      v8::Isolate* v = v8::Isolate::New(params);
+      install_fatal_handler(v);
+      {
+        Guard lk(s->lock);
+        iso->v8 = v;
+        s->by_ptr[v] = iso->id;
+      }
+      if (s->opt.model == CK_MODEL_RUSTY_V8) v->Enter();
+      return V8P_OK;
+    }
+    case CK_DISPOSE: dispose(s, iso); return V8P_OK;
+    case CK_DROP:
+      if (v8::Isolate::GetCurrent() != iso->v8)
+        snprintf(r->message, sizeof r->message,
+                 "GetCurrent() is not %s at its drop: rusty_v8 >= 0.83 panics here; "
+                 "older versions exit and dispose anyway (done here)", iso->name.c_str());
+      iso->v8->Exit();
+      dispose(s, iso);
+      return V8P_OK;
+    case CK_ENTER: iso->v8->Enter(); return V8P_OK;
+    case CK_EXIT: iso->v8->Exit(); return V8P_OK;
+    case CK_LOCK: {
+      v8::Locker* l = new v8::Locker(iso->v8);
+      th.lockers.emplace_back(iso, l);
+      note_acquired(s, th, iso);
+      return V8P_OK;
+    }
+    case CK_UNLOCK: {
+      v8::Locker* l = take_last(th.lockers, iso);
+      if (!l) {
+        r->executed = 0;
+        return fail(r, V8P_NOT_EXECUTED, "not executed: %s holds no v8::Locker of %s to destroy",
+                    ck_thread_name(s->ck, th.id), iso->name.c_str());
+      }
+      delete l;
+      return V8P_OK;
+    }
+    case CK_UNLOCKER:
+      th.unlockers.emplace_back(iso, new v8::Unlocker(iso->v8));
+      return V8P_OK;
+    case CK_RELOCK: {
+      v8::Unlocker* u = take_last(th.unlockers, iso);
+      if (!u) {
+        r->executed = 0;
+        return fail(r, V8P_NOT_EXECUTED, "not executed: %s has no v8::Unlocker of %s to destroy",
+                    ck_thread_name(s->ck, th.id), iso->name.c_str());
+      }
+      delete u;
+      note_acquired(s, th, iso);
+      return V8P_OK;
+    }
+    case CK_CONTEXT: {
+      v8::HandleScope hs(iso->v8);
+      v8::Local<v8::Context> ctx = v8::Context::New(iso->v8);
+      auto g = std::make_unique<v8::Global<v8::Context>>(iso->v8, ctx);
+      std::unique_ptr<v8::Global<v8::Context>> old;
+      Guard lk(s->lock);
+      old = std::move(iso->contexts[c->context ? c->context : "main"]);
+      iso->contexts[c->context ? c->context : "main"] = std::move(g);
+      return V8P_OK;
+    }
+    case CK_RUN:
+      if (!c->js) return fail(r, V8P_ERR_ARG, "run needs a script");
+      run_script(s, iso, c, r);
+      return V8P_OK;
+    case CK_GC: iso->v8->LowMemoryNotification(); return V8P_OK;
+    case CK_TERMINATE: iso->v8->TerminateExecution(); return V8P_OK;
+    case CK_CANCEL_TERMINATE: iso->v8->CancelTerminateExecution(); return V8P_OK;
+    case CK_INTERRUPT: iso->v8->RequestInterrupt(on_interrupt, iso); return V8P_OK;
+    case CK_IS_TERMINATING: r->bool_value = iso->v8->IsExecutionTerminating(); return V8P_OK;
+    default:
+      r->executed = 0;  // await, wait, check current, end: no V8 call
+      return V8P_OK;
+  }
+}
+
+v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
+  ThreadRec& th = tls_thread;
+  if (th.session != s) return fail(r, V8P_ERR_STATE, "the calling thread is not attached to this session");
+  if (static_cast<unsigned>(c->op) >= CK_OP_COUNT) return fail(r, V8P_ERR_ARG, "unknown op %d", c->op);
+  Iso* iso = nullptr;
+  v8p_event* rec;
+  bool veto;
+  {
+    Guard lk(s->lock);
+    int id = c->isolate;
+    if (c->op == CK_NEW) {
+      if (!c->name || !*c->name) return fail(r, V8P_ERR_ARG, "new needs an isolate name");
+      id = ck_add_isolate(s->ck, c->name);
+      if (id < 0) return fail(r, V8P_ERR_NOMEM, "out of memory registering %s", c->name);
+      auto p = std::make_unique<Iso>();
+      p->id = id;
+      p->name = c->name;
+      s->isos.push_back(std::move(p));
+      s->by_name[c->name] = id;
+    } else if (!needs_isolate(c->op)) {
+      id = CK_NONE;
+    } else if (id <= 0 || static_cast<size_t>(id) >= s->isos.size()) {
+      return fail(r, V8P_ERR_ARG, "%s: no isolate with id %d", ck_op_name(c->op), id);
+    }
+    iso = id > 0 ? s->isos[id].get() : nullptr;
+    ck_event ev = {c->op, th.id, c->task, id, c->step};
+    veto = ck_would_use_freed(s->ck, &ev);
+    r->first_violation = ck_violation_count(s->ck);
+    r->violations = ck_feed(s->ck, &ev);
+    r->isolate = id;
+    rec = s->log.append();
+    if (!rec) return fail(r, V8P_ERR_NOMEM, "the event log is full");
+    *rec = v8p_event{};
+    rec->seq = s->seq++;
+    rec->step = c->step;
+    rec->thread = th.id;
+    rec->task = c->task;
+    rec->op = c->op;
+    rec->isolate = id;
+    rec->violations = static_cast<int>(r->violations);
+    emit(s, rec, r->first_violation, r->violations);
+  }
+  v8p_status st = V8P_OK;
+  if (veto) {
+    st = fail(r, V8P_NOT_EXECUTED, "not executed: %s was disposed (a use-after-free)", iso->name.c_str());
+  } else if (!s->opt.dry_run) {
+    bool had_fatal = s->fatal_seen.load();
+    st = execute(s, th, iso, c, r);
+    if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {
+      Guard lk(s->lock);
+      st = fail(r, V8P_ERR_V8, "V8 fatal error (handler returned): %s", s->fatal.c_str());
+    }
+  }
+  v8::Isolate* cur = s->opt.dry_run ? nullptr : v8::Isolate::GetCurrent();
+  Guard lk(s->lock);
+  if (c->op == CK_RUN && iso) ck_run_done(s->ck, th.id, iso->id);
+  r->ideal_current = ck_ideal_current(s->ck, th.id);
+  r->real_current = s->opt.dry_run ? CK_UNKNOWN
+                    : (iso && cur == iso->v8 && !iso->disposed) ? iso->id
+                                                                 : id_of_locked(s, cur);
+  size_t first = ck_violation_count(s->ck), n = 0;
+  if (!s->opt.dry_run) n = ck_observe(s->ck, th.id, r->real_current, c->step);
+  rec->done = 1;
+  rec->executed = r->executed;
+  rec->status = st;
+  rec->real_current = r->real_current;
+  rec->ideal_current = r->ideal_current;
+  rec->run = r->run;
+  r->divergence = n ? static_cast<long>(first) : -1;
+  emit(s, rec, first, n);
+  r->status = st;
+  return st;
+}
+
+}  // namespace
+
+extern "C" {
+
+v8p_status v8p_do(v8p_session* s, const v8p_call* c, v8p_result* r) {
+  v8p_result local;
+  if (!r) r = &local;
+  *r = v8p_result{};
+  r->divergence = -1;
+  v8p_status st;
+  try {
+    st = do_op(s, c, r);
+  } catch (const std::bad_alloc&) {
+    st = fail(r, V8P_ERR_NOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    st = fail(r, V8P_ERR_INTERNAL, "internal error: %s", e.what());
+  } catch (...) {
+    st = fail(r, V8P_ERR_INTERNAL, "internal error");
+  }
+  if (r == &local) v8p_result_clear(r);
+  return st;
+}
+
+void v8p_result_clear(v8p_result* r) {
+  if (!r) return;
+  free(r->text);
+  r->text = nullptr;
+}
+
+}  // extern "C"
