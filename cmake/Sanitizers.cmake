@@ -3,7 +3,9 @@
 #   tsan: ThreadSanitizer
 # libnode stays as shipped (uninstrumented); see cmake/tsan.supp and docs.
 if(ISOREPLAY_FLAVOR STREQUAL "asan")
-  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  # vptr needs RTTI of V8 classes, which libnode (built -fno-rtti) does not export.
+  set(_san -fsanitize=address,undefined -fno-sanitize=vptr -fno-sanitize-recover=undefined
+           -fno-omit-frame-pointer)
 elseif(ISOREPLAY_FLAVOR STREQUAL "tsan")
   set(_san -fsanitize=thread -fno-omit-frame-pointer)
 elseif(NOT ISOREPLAY_FLAVOR STREQUAL "default")

@@ -261,6 +261,22 @@ TEST(WrongThread, CreatedOnOneThreadEnteredOnAnotherWithoutLocker) {
   EXPECT_EQ("", s.op("T1", CK_RUN, "A"));  // T1 is the last user now
 }
 
+TEST(WrongThread, TakingAndReleasingTheLockerIsAHandoff) {
+  Sim s;
+  s.op("T1", CK_NEW, "A");
+  s.op("T1", CK_ENTER, "A");
+  s.op("T1", CK_EXIT, "A");
+  EXPECT_EQ("", s.op("main", CK_LOCK, "A"));
+  EXPECT_EQ("", s.op("main", CK_UNLOCK, "A"));
+  EXPECT_EQ("", s.op("main", CK_DISPOSE, "A"));
+}
+
+TEST(WrongThread, DisposeOnAnotherThreadWithoutAnyHandoff) {
+  Sim s;
+  s.op("T1", CK_NEW, "A");
+  EXPECT_EQ("wrong-thread", s.op("main", CK_DISPOSE, "A"));
+}
+
 TEST(WrongThread, CreatedOnOneThreadUsedOnAnotherUnderLockerIsClean) {
   Sim s;
   s.op("T0", CK_NEW, "A");
@@ -280,8 +296,10 @@ TEST(WrongThread, TaskResumedOnAnotherWorkerWhileEntered) {
   EXPECT_EQ("not-entered,wrong-thread", s.op("w2/t1", CK_RUN, "A"));
   const ck_violation* wrong = ck_violation_at(s.ck(), ck_violation_count(s.ck()) - 2);
   EXPECT_EQ(CK_WRONG_THREAD, wrong->code);
-  EXPECT_NE(nullptr, strstr(wrong->message, "task t1 resumed on w2 while its isolate A is "
-                                            "still entered on w1")) << wrong->message;
+  EXPECT_NE(nullptr, strstr(wrong->message,
+                            "task t1 resumed on w2 while its isolate A is "
+                            "still entered on w1"))
+      << wrong->message;
 }
 
 TEST(WrongThread, TaskThatExitsBeforeAwaitAndResumesOnTheSameThreadIsClean) {
@@ -438,7 +456,8 @@ TEST(Deadlock, LockerNeverReleasedIsReportedAtTheEnd) {
   s.op("T1", CK_LOCK, "A");
   EXPECT_EQ("", s.op("T2", CK_LOCK, "A"));
   EXPECT_EQ("deadlock", s.end().substr(0, 8));
-  EXPECT_NE(nullptr, strstr(ck_violation_at(s.ck(), 0)->message, "T2 waits forever for the Locker of A"));
+  EXPECT_NE(nullptr,
+            strstr(ck_violation_at(s.ck(), 0)->message, "T2 waits forever for the Locker of A"));
 }
 
 TEST(Deadlock, CycleOfLockersIsReportedAtOnce) {
@@ -534,8 +553,8 @@ TEST(Catalog, EveryCodeHasANameThatParsesBackASummaryAndAFix) {
 TEST(Catalog, SeveritiesAreThoseOfTheDesign) {
   for (int c = 0; c < CK_CODE_COUNT; c++) {
     ck_code code = static_cast<ck_code>(c);
-    bool warning = code == CK_SUSPEND_WHILE_ENTERED || code == CK_LEAKED_ISOLATE ||
-                   code == CK_TLS_DIVERGENCE;
+    bool warning =
+        code == CK_SUSPEND_WHILE_ENTERED || code == CK_LEAKED_ISOLATE || code == CK_TLS_DIVERGENCE;
     EXPECT_EQ(warning ? CK_WARNING : CK_ERROR, ck_code_severity(code)) << ck_code_name(code);
   }
 }

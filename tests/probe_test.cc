@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -14,6 +15,11 @@
 
 namespace {
 
+// A v8p_result whose text is copied out and freed at once.
+struct Res : v8p_result {
+  std::string str;
+};
+
 class Probe : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -25,8 +31,8 @@ class Probe : public ::testing::Test {
     if (attached_) v8p_thread_detach(s_);
     v8p_session_free(s_);
   }
-  void Open(ck_model model = CK_MODEL_V8, int dry_run = 0,
-            v8p_fatal_mode fatal = V8P_FATAL_ABORT, v8p_sink sink = nullptr) {
+  void Open(ck_model model = CK_MODEL_V8, int dry_run = 0, v8p_fatal_mode fatal = V8P_FATAL_ABORT,
+            v8p_sink sink = nullptr) {
     v8p_options o{};
     o.model = model;
     o.dry_run = dry_run;
@@ -53,16 +59,18 @@ class Probe : public ::testing::Test {
     return out;
   }
   // One op on the calling thread; returns the result (text owned by the caller).
-  static v8p_result Do(v8p_session* s, ck_op op, int iso, const char* js = nullptr,
-                       const char* name = nullptr, int task = -1) {
+  static Res Do(v8p_session* s, ck_op op, int iso, const char* js = nullptr,
+                const char* name = nullptr, int task = -1, const char* context = nullptr) {
     static std::atomic<int> step{0};
-    v8p_call c{op, iso, name, ++step, task, js, nullptr};
-    v8p_result r;
+    v8p_call c{op, iso, name, ++step, task, js, context};
+    Res r;
     v8p_do(s, &c, &r);
+    r.str = r.text ? r.text : "";
+    v8p_result_clear(&r);
     return r;
   }
   static int New(v8p_session* s, const char* name) {
-    v8p_result r = Do(s, CK_NEW, 0, nullptr, name);
+    Res r = Do(s, CK_NEW, 0, nullptr, name);
     EXPECT_EQ(V8P_OK, r.status) << r.message;
     return r.isolate;
   }
@@ -72,11 +80,7 @@ class Probe : public ::testing::Test {
   bool attached_ = false;
 };
 
-std::string Text(v8p_result& r) {
-  std::string t = r.text ? r.text : "";
-  v8p_result_clear(&r);
-  return t;
-}
+std::string Text(const Res& r) { return r.str; }
 
 // Runs fn on a new OS thread attached to the session as `name`.
 template <typename F>
@@ -101,11 +105,12 @@ TEST_F(Probe, FourThreadsWithTheirOwnIsolatesRaiseNothing) {
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int w = 0; w < 4; w++) {
-    std::string name = "w" + std::to_string(w);
-    threads.push_back(OnThread(s_, strdup(name.c_str()), [this, w, &ok, name] {
+    static const char* const names[] = {"w0", "w1", "w2", "w3"};
+    std::string name = names[w];
+    threads.push_back(OnThread(s_, names[w], [this, w, &ok, name] {
       int a = New(s_, ("I" + name).c_str());
       EXPECT_EQ("", Codes(Do(s_, CK_ENTER, a)));
-      v8p_result r = Do(s_, CK_RUN, a, ("6 * " + std::to_string(w + 1)).c_str());
+      Res r = Do(s_, CK_RUN, a, ("6 * " + std::to_string(w + 1)).c_str());
       EXPECT_EQ("", Codes(r));
       EXPECT_EQ(V8P_RUN_VALUE, r.run);
       EXPECT_EQ(std::to_string(6 * (w + 1)), Text(r));
@@ -129,7 +134,7 @@ TEST_F(Probe, LockerHandoffBetweenThreadsBlocksAndSharesTheIsolate) {
   std::thread t1 = OnThread(s_, "T1", [&] {
     EXPECT_EQ("", Codes(Do(s_, CK_LOCK, a)));
     EXPECT_EQ("", Codes(Do(s_, CK_ENTER, a)));
-    v8p_result r = Do(s_, CK_RUN, a, "globalThis.n = 40 + 2");
+    Res r = Do(s_, CK_RUN, a, "globalThis.n = 40 + 2");
     EXPECT_EQ("42", Text(r));
     EXPECT_EQ("", Codes(Do(s_, CK_EXIT, a)));
     phase = 1;
@@ -142,7 +147,7 @@ TEST_F(Probe, LockerHandoffBetweenThreadsBlocksAndSharesTheIsolate) {
     EXPECT_EQ("", Codes(Do(s_, CK_LOCK, a)));  // blocks until T1 unlocks
     t2_locked = true;
     EXPECT_EQ("", Codes(Do(s_, CK_ENTER, a)));
-    v8p_result r = Do(s_, CK_RUN, a, "n + 1");
+    Res r = Do(s_, CK_RUN, a, "n + 1");
     EXPECT_EQ("", Codes(r));
     EXPECT_EQ("43", Text(r));
     EXPECT_EQ("", Codes(Do(s_, CK_EXIT, a)));
@@ -163,7 +168,7 @@ TEST_F(Probe, InfiniteLoopTerminatedFromAnotherThread) {
     Do(s_, CK_LOCK, a);
     Do(s_, CK_ENTER, a);
     started = true;
-    v8p_result r = Do(s_, CK_RUN, a, "for(;;){}");
+    Res r = Do(s_, CK_RUN, a, "for(;;){}");
     outcome = r.run;
     EXPECT_EQ("", Codes(r));
     Do(s_, CK_EXIT, a);
@@ -171,33 +176,38 @@ TEST_F(Probe, InfiniteLoopTerminatedFromAnotherThread) {
   });
   while (!started) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  v8p_result r = Do(s_, CK_TERMINATE, a);  // the terminator holds no Locker
+  Res r = Do(s_, CK_TERMINATE, a);  // the terminator holds no Locker
   EXPECT_EQ(V8P_OK, r.status);
   EXPECT_EQ("", Codes(r));
   t1.join();
   EXPECT_EQ(V8P_RUN_TERMINATED, outcome);
-  Do(s_, CK_LOCK, a);
+  Do(s_, CK_LOCK, a);  // the handoff back to main, released before Dispose
+  Do(s_, CK_UNLOCK, a);
   Do(s_, CK_DISPOSE, a);
   EXPECT_EQ(0u, ck_violation_count(v8p_checker(s_)));
 }
 
+// The tests that corrupt a thread's current isolate run on a thread of their own: V8's
+// thread-local state outlives a session and would leak into the next test.
 TEST_F(Probe, ExitBelowTheTopLeavesRealCurrentNullAndReportsDivergence) {
   Open();
-  int a = New(s_, "A"), b = New(s_, "B");
-  Do(s_, CK_ENTER, a);
-  v8p_result rb = Do(s_, CK_ENTER, b);
-  EXPECT_EQ(b, rb.real_current);
-  v8p_result r = Do(s_, CK_EXIT, a);
-  EXPECT_EQ("exit-order,tls-divergence", Codes(r));
-  EXPECT_EQ(CK_NONE, r.real_current);   // V8 restored what A's entry remembered
-  EXPECT_EQ(b, r.ideal_current);        // while B is still entered
-  EXPECT_EQ(CK_NONE, v8p_real_current(s_));
-  // Same episode: no second divergence while they still differ.
-  EXPECT_EQ("", Codes(Do(s_, CK_CHECK_CURRENT, 0)));
-  v8p_result rx = Do(s_, CK_EXIT, b);
-  EXPECT_EQ("", Codes(rx));
-  Do(s_, CK_DISPOSE, a);
-  Do(s_, CK_DISPOSE, b);
+  OnThread(s_, "w1", [this] {
+    int a = New(s_, "A"), b = New(s_, "B");
+    Do(s_, CK_ENTER, a);
+    Res rb = Do(s_, CK_ENTER, b);
+    EXPECT_EQ(b, rb.real_current);
+    Res r = Do(s_, CK_EXIT, a);
+    EXPECT_EQ("exit-order,tls-divergence", Codes(r));
+    EXPECT_EQ(CK_NONE, r.real_current);  // V8 restored what A's entry remembered
+    EXPECT_EQ(b, r.ideal_current);       // while B is still entered
+    EXPECT_EQ(CK_NONE, v8p_real_current(s_));
+    // Same episode: no second divergence while they still differ.
+    EXPECT_EQ("", Codes(Do(s_, CK_CHECK_CURRENT, 0)));
+    Res rx = Do(s_, CK_EXIT, b);
+    EXPECT_EQ("", Codes(rx));
+    Do(s_, CK_DISPOSE, a);
+    Do(s_, CK_DISPOSE, b);
+  }).join();
 }
 
 TEST_F(Probe, UseAfterDisposeIsNeverExecuted) {
@@ -205,7 +215,7 @@ TEST_F(Probe, UseAfterDisposeIsNeverExecuted) {
   int a = New(s_, "A");
   Do(s_, CK_DISPOSE, a);
   for (ck_op op : {CK_ENTER, CK_TERMINATE, CK_RUN}) {
-    v8p_result r = Do(s_, op, a, "1");
+    Res r = Do(s_, op, a, "1");
     EXPECT_EQ(V8P_NOT_EXECUTED, r.status) << ck_op_name(op);
     EXPECT_EQ(0, r.executed);
     EXPECT_EQ("use-after-dispose", Codes(r));
@@ -218,11 +228,11 @@ TEST_F(Probe, DryRunGivesTheSameVerdictsWithoutCallingV8) {
   int a = New(s_, "A"), b = New(s_, "B");
   Do(s_, CK_ENTER, a);
   Do(s_, CK_ENTER, b);
-  v8p_result r = Do(s_, CK_EXIT, a);
+  Res r = Do(s_, CK_EXIT, a);
   EXPECT_EQ("exit-order", Codes(r));  // no tls-divergence: nothing is observed
   EXPECT_EQ(0, r.executed);
   EXPECT_EQ(CK_UNKNOWN, r.real_current);
-  v8p_result d = Do(s_, CK_DISPOSE, b);
+  Res d = Do(s_, CK_DISPOSE, b);
   EXPECT_EQ("dispose-entered", Codes(d));
 }
 
@@ -255,18 +265,16 @@ TEST_F(Probe, RunResultsExceptionsAndNamedContexts) {
   Open();
   int a = New(s_, "A");
   Do(s_, CK_ENTER, a);
-  v8p_result r = Do(s_, CK_RUN, a, "throw new Error('boom')");
+  Res r = Do(s_, CK_RUN, a, "throw new Error('boom')");
   EXPECT_EQ(V8P_RUN_THREW, r.run);
   EXPECT_EQ("Error: boom", Text(r));
   r = Do(s_, CK_RUN, a, "syntax error here");
   EXPECT_EQ(V8P_RUN_THREW, r.run);
   EXPECT_NE(std::string::npos, Text(r).find("SyntaxError"));
   Do(s_, CK_RUN, a, "globalThis.x = 'in main'");
-  v8p_call c{CK_CONTEXT, a, nullptr, 50, -1, nullptr, "other"};
-  v8p_result rc;
-  ASSERT_EQ(V8P_OK, v8p_do(s_, &c, &rc));
-  v8p_call run_other{CK_RUN, a, nullptr, 51, -1, "typeof x", "other"};
-  ASSERT_EQ(V8P_OK, v8p_do(s_, &run_other, &r));
+  ASSERT_EQ(V8P_OK, Do(s_, CK_CONTEXT, a, nullptr, nullptr, -1, "other").status);
+  r = Do(s_, CK_RUN, a, "typeof x", nullptr, -1, "other");
+  EXPECT_EQ(V8P_RUN_VALUE, r.run);
   EXPECT_EQ("undefined", Text(r));
   r = Do(s_, CK_RUN, a, "x");
   EXPECT_EQ("in main", Text(r));
@@ -279,9 +287,9 @@ TEST_F(Probe, PendingTerminationKillsTheNextRunOnlyAndCancelClearsIt) {
   int a = New(s_, "A");
   Do(s_, CK_ENTER, a);
   Do(s_, CK_TERMINATE, a);
-  v8p_result t = Do(s_, CK_IS_TERMINATING, a);
+  Res t = Do(s_, CK_IS_TERMINATING, a);
   EXPECT_EQ(V8P_OK, t.status);
-  v8p_result r = Do(s_, CK_RUN, a, "1 + 1");
+  Res r = Do(s_, CK_RUN, a, "1 + 1");
   EXPECT_EQ(V8P_RUN_TERMINATED, r.run);
   r = Do(s_, CK_RUN, a, "1 + 1");
   EXPECT_EQ("2", Text(r));
@@ -299,7 +307,7 @@ TEST_F(Probe, RequestedInterruptIsDeliveredWhileScriptRuns) {
   Do(s_, CK_ENTER, a);
   EXPECT_EQ(V8P_OK, Do(s_, CK_INTERRUPT, a).status);
   EXPECT_EQ(0, v8p_interrupts_delivered(s_, a));
-  v8p_result r = Do(s_, CK_RUN, a, "let s = 0; for (let i = 0; i < 1e6; i++) s += i; s");
+  Res r = Do(s_, CK_RUN, a, "let s = 0; for (let i = 0; i < 1e6; i++) s += i; s");
   EXPECT_EQ("499999500000", Text(r));
   EXPECT_EQ(1, v8p_interrupts_delivered(s_, a));
   EXPECT_EQ(V8P_OK, Do(s_, CK_GC, a).status);
@@ -311,7 +319,7 @@ TEST_F(Probe, IsolateFromAnotherThreadWithoutLockerFailsToRunScript) {
   // V8-RULES: the stack limit was computed on the creating thread's stack.
   Open();
   int a = New(s_, "A");
-  v8p_result r;
+  Res r;
   std::thread t1 = OnThread(s_, "T1", [&] {
     EXPECT_EQ("wrong-thread", Codes(Do(s_, CK_ENTER, a)));
     r = Do(s_, CK_RUN, a, "1");
@@ -319,25 +327,27 @@ TEST_F(Probe, IsolateFromAnotherThreadWithoutLockerFailsToRunScript) {
   });
   t1.join();
   EXPECT_EQ(V8P_RUN_THREW, r.run);
-  v8p_result_clear(&r);
   Do(s_, CK_LOCK, a);
-  Do(s_, CK_DISPOSE, a);
+  Do(s_, CK_UNLOCK, a);
+  EXPECT_EQ("", Codes(Do(s_, CK_DISPOSE, a)));
 }
 
 TEST_F(Probe, RustyModelNewEntersAndOutOfOrderDropCorruptsCurrent) {
   Open(CK_MODEL_RUSTY_V8);
-  int a = New(s_, "A");
-  EXPECT_EQ(a, v8p_real_current(s_));
-  int b = New(s_, "B");
-  v8p_result r = Do(s_, CK_DROP, a);
-  EXPECT_EQ("drop-order,tls-divergence", Codes(r));
-  EXPECT_NE(nullptr, strstr(r.message, "rusty_v8 >= 0.83 panics")) << r.message;
-  EXPECT_EQ(CK_NONE, r.real_current);
-  EXPECT_EQ(b, r.ideal_current);
-  r = Do(s_, CK_DROP, b);
-  EXPECT_EQ("", Codes(r));
-  EXPECT_EQ(a, r.real_current);  // B's entry remembered A: now a dangling current
-  EXPECT_EQ(CK_NONE, r.ideal_current);
+  OnThread(s_, "w1", [this] {
+    int a = New(s_, "A");
+    EXPECT_EQ(a, v8p_real_current(s_));
+    int b = New(s_, "B");
+    Res r = Do(s_, CK_DROP, a);
+    EXPECT_EQ("drop-order,tls-divergence", Codes(r));
+    EXPECT_NE(nullptr, strstr(r.message, "rusty_v8 >= 0.83 panics")) << r.message;
+    EXPECT_EQ(CK_NONE, r.real_current);
+    EXPECT_EQ(b, r.ideal_current);
+    r = Do(s_, CK_DROP, b);
+    EXPECT_EQ("", Codes(r));
+    EXPECT_EQ(a, r.real_current);  // B's entry remembered A: now a dangling current
+    EXPECT_EQ(CK_NONE, r.ideal_current);
+  }).join();
 }
 
 TEST_F(Probe, CallFromAnUnattachedThreadIsRefused) {
@@ -381,7 +391,8 @@ TEST_F(Probe, DisposeOfAnEnteredIsolateDiesWithV8sExactFatalMessage) {
       },
       ::testing::KilledBySignal(SIGTRAP),
       "record step=[0-9]+ op=dispose done=0 verdict=dispose-entered\n"
-      "record fatal: v8::Isolate::Dispose\\(\\): Disposing the isolate that is entered by a thread.\n"
+      "record fatal: v8::Isolate::Dispose\\(\\): Disposing the isolate that is entered by a "
+      "thread.\n"
       "\n#\n# Fatal error in v8::Isolate::Dispose\\(\\)\n"
       "# Disposing the isolate that is entered by a thread.\n#");
 }
@@ -392,9 +403,9 @@ TEST_F(Probe, FatalHandlerThatReturnsLetsDisposeReturnWithoutFreeing) {
         Open(CK_MODEL_V8, 0, V8P_FATAL_CONTINUE, StderrSink);
         int a = New(s_, "A");
         Do(s_, CK_ENTER, a);
-        v8p_result r = Do(s_, CK_DISPOSE, a);
+        Res r = Do(s_, CK_DISPOSE, a);
         fprintf(stderr, "after dispose: %s | %s\n", v8p_status_name(r.status), r.message);
-        v8p_result run = Do(s_, CK_CHECK_CURRENT, 0);
+        Res run = Do(s_, CK_CHECK_CURRENT, 0);
         fprintf(stderr, "still current: %d\n", run.real_current == a);
         _exit(0);
       },

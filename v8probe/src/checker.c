@@ -295,6 +295,14 @@ static void check_sharing(ck_checker *ck, const ck_event *ev, ciso *x, int alrea
   }
 }
 
+/* Thread t now holds the Locker: that is the handoff, t becomes the last user. */
+static void take_lock(ciso *x, int t, int depth) {
+  x->lock_owner = t;
+  x->lock_depth = depth;
+  x->last_user = t;
+  x->last_use_locked = 1;
+}
+
 /* Locker request (depth: what the thread holds once acquired). */
 static void request_lock(ck_checker *ck, const ck_event *ev, ciso *x, int depth) {
   int t = ev->thread;
@@ -304,8 +312,7 @@ static void request_lock(ck_checker *ck, const ck_event *ev, ciso *x, int depth)
     return;
   }
   if (x->lock_owner < 0) {
-    x->lock_owner = t;
-    x->lock_depth = depth;
+    take_lock(x, t, depth);
     return;
   }
   cthread *th = ck->threads[t];
@@ -519,9 +526,7 @@ void ck_acquired(ck_checker *ck, int t, int iso) {
   if (!valid_thread(ck, t) || !valid_iso(ck, iso)) return;
   cthread *th = ck->threads[t];
   if (th->waiting_iso != iso) return;
-  ciso *x = &ck->isos[iso];
-  x->lock_owner = t;
-  x->lock_depth = th->waiting_depth;
+  take_lock(&ck->isos[iso], t, th->waiting_depth);
   th->waiting_iso = CK_NONE;
 }
 
