@@ -277,6 +277,17 @@ TEST(WrongThread, DisposeOnAnotherThreadWithoutAnyHandoff) {
   EXPECT_EQ("wrong-thread", s.op("main", CK_DISPOSE, "A"));
 }
 
+TEST(WrongThread, TheOwnerThatKeptItEnteredIsNotTheWrongThread) {
+  Sim s;
+  s.op("T1", CK_NEW, "A");
+  s.op("T1", CK_ENTER, "A");
+  EXPECT_EQ("unlocked-shared", s.op("T2", CK_ENTER, "A"));  // the intruder
+  EXPECT_EQ("unlocked-shared", s.op("T2", CK_EXIT, "A"));
+  EXPECT_EQ("", s.op("T1", CK_RUN, "A"));  // T1 never let go of A
+  s.run_done("T1", "A");
+  EXPECT_EQ("", s.op("T1", CK_EXIT, "A"));
+}
+
 TEST(WrongThread, CreatedOnOneThreadUsedOnAnotherUnderLockerIsClean) {
   Sim s;
   s.op("T0", CK_NEW, "A");

@@ -276,9 +276,11 @@ static int check_task_resume(ck_checker *ck, const ck_event *ev) {
 static void check_sharing(ck_checker *ck, const ck_event *ev, ciso *x, int already) {
   int t = ev->thread;
   if (x->lock_owner == t || already == ev->isolate) return;  /* one of the two, never both */
-  int u = other_with(x, t, offsetof(per_thread, entered));
+  int u = -1;
   const char *how = "has it entered";
-  if (u < 0) {
+  if (x->entered_total > PT(x, t, entered)) {
+    u = other_with(x, t, offsetof(per_thread, entered));
+  } else if (x->running_total > PT(x, t, running)) {
     u = other_with(x, t, offsetof(per_thread, running));
     how = "is running script in it";
   }
@@ -286,7 +288,8 @@ static void check_sharing(ck_checker *ck, const ck_event *ev, ciso *x, int alrea
     flag(ck, CK_UNLOCKED_SHARED, ev, ev->isolate,
           "%s %s %s while %s %s, and no v8::Locker guards it",
           ck_thread_name(ck, t), ck_op_name(ev->op), x->name, ck_thread_name(ck, u), how);
-  } else if (x->last_user >= 0 && x->last_user != t && !x->last_use_locked) {
+  } else if (x->last_user >= 0 && x->last_user != t && !x->last_use_locked &&
+             !PT(x, t, entered)) {  /* a thread that kept it entered never let go */
     flag(ck, CK_WRONG_THREAD, ev, ev->isolate,
           "%s %s %s, which %s used last, without a v8::Locker handoff (its stack limits "
           "and thread data belong to %s)",
@@ -420,14 +423,17 @@ static void on_drop(ck_checker *ck, const ck_event *ev, ciso *x) {
 
 static void on_exit(ck_checker *ck, const ck_event *ev, ciso *x) {
   int t = ev->thread, top = ck_ideal_current(ck, t);
+  if (top == ev->isolate) {  /* the common, correct case */
+    remove_entry(ck, t, ev->isolate);
+    return;
+  }
   char buf[256];
   stack_str(ck, t, buf, sizeof buf);
-  int at = remove_entry(ck, t, ev->isolate);
-  if (at < 0)
+  if (remove_entry(ck, t, ev->isolate) < 0)
     flag(ck, CK_EXIT_UNENTERED, ev, ev->isolate,
           "%s exits %s, which it has not entered (entry stack %s)", ck_thread_name(ck, t),
           x->name, buf);
-  else if (top != ev->isolate)
+  else
     flag(ck, CK_EXIT_ORDER, ev, ev->isolate,
           "%s exits %s while %s, entered later, is on top (entry stack %s)",
           ck_thread_name(ck, t), x->name, ck_isolate_name(ck, top), buf);

@@ -6,6 +6,7 @@
 #include <v8.h>
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,12 +41,28 @@ struct Guard {
 struct Iso {
   int id = 0;
   std::string name;
-  v8::Isolate* v8 = nullptr;  // kept after Dispose, to recognise a dangling current
+  // Kept after Dispose, to recognise a dangling current. Atomic: read without the lock
+  // by any thread after the creating thread published it.
+  std::atomic<v8::Isolate*> ptr{nullptr};
+  v8::Isolate* V() const { return ptr.load(std::memory_order_acquire); }
   v8::ArrayBuffer::Allocator* allocator = nullptr;
-  bool disposed = false;
+  std::atomic<bool> disposed{false};
   std::map<std::string, std::unique_ptr<v8::Global<v8::Context>>> contexts;
   std::atomic<int> interrupts{0};
 };
+
+// One record of the event log, packed into 32 bytes (v8p_event is its public form).
+// The start fields are written under the session lock; the completion fields by the
+// op's own thread, published by the release store of `done`.
+struct Rec {
+  uint32_t seq;
+  int32_t step, task, isolate, real_current, ideal_current;
+  int16_t thread;
+  uint8_t op, violations;  // violations saturates at 255
+  uint8_t executed, run, status;
+  std::atomic<uint8_t> done;
+};
+static_assert(sizeof(Rec) == 32, "Rec must stay compact: it is written on every op");
 
 // The event log: fixed-size chunks that never move, so a thread can complete its own
 // record without the lock while others append.
@@ -54,24 +71,24 @@ class EventLog {
   static constexpr size_t kChunk = 4096;
   static constexpr size_t kMaxChunks = 1 << 16;
   EventLog() : chunks_(kMaxChunks) {}
-  // Appends (under the session lock); nullptr when full or out of memory.
-  v8p_event* append() {
+  // The next free record (under the session lock); nullptr when full or out of memory.
+  // It becomes visible to readers with publish().
+  Rec* next() {
     size_t i = size_.load(std::memory_order_relaxed);
     size_t c = i / kChunk;
     if (c >= kMaxChunks) return nullptr;
     if (!chunks_[c]) {
-      chunks_[c].reset(new (std::nothrow) v8p_event[kChunk]);
+      chunks_[c].reset(new (std::nothrow) Rec[kChunk]);
       if (!chunks_[c]) return nullptr;
     }
-    v8p_event* e = &chunks_[c][i % kChunk];
-    size_.store(i + 1, std::memory_order_release);
-    return e;
+    return &chunks_[c][i % kChunk];
   }
+  void publish() { size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
   size_t size() const { return size_.load(std::memory_order_acquire); }
-  const v8p_event* at(size_t i) const { return &chunks_[i / kChunk][i % kChunk]; }
+  const Rec* at(size_t i) const { return &chunks_[i / kChunk][i % kChunk]; }
 
  private:
-  std::vector<std::unique_ptr<v8p_event[]>> chunks_;
+  std::vector<std::unique_ptr<Rec[]>> chunks_;
   std::atomic<size_t> size_{0};
 };
 
@@ -98,7 +115,12 @@ struct Session {
   std::atomic<bool> fatal_seen{false};
 };
 
-extern thread_local ThreadRec tls_thread;
+// The calling thread's binding, or nullptr. A plain pointer in initial-exec TLS: one
+// instruction to read, where a thread_local object with a constructor costs a call.
+extern thread_local ThreadRec* tls_rec __attribute__((tls_model("initial-exec")));
+
+// The public form of a record.
+v8p_event to_event(const Rec& r);
 
 // Maps a V8 isolate pointer to an isolate id (CK_NONE for null, CK_UNKNOWN if never
 // seen). Needs the session lock.
@@ -106,7 +128,7 @@ int id_of_locked(Session* s, v8::Isolate* p);
 // Installs the probe's fatal error handler on a new isolate.
 void install_fatal_handler(v8::Isolate* iso);
 // Delivers a record to the sink (caller holds the lock).
-void emit(Session* s, const v8p_event* ev, size_t first_violation, size_t n);
+void emit(Session* s, const Rec* rec, size_t first_violation, size_t n);
 bool v8_ready();
 
 }  // namespace v8p

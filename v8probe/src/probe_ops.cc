@@ -50,9 +50,9 @@ v8::Local<v8::Context> context_of(Session* s, Iso* iso, const std::string& name)
     auto it = iso->contexts.find(name);
     if (it != iso->contexts.end()) g = it->second.get();
   }
-  if (g) return g->Get(iso->v8);
-  v8::Local<v8::Context> ctx = v8::Context::New(iso->v8);
-  auto fresh = std::make_unique<v8::Global<v8::Context>>(iso->v8, ctx);
+  if (g) return g->Get(iso->V());
+  v8::Local<v8::Context> ctx = v8::Context::New(iso->V());
+  auto fresh = std::make_unique<v8::Global<v8::Context>>(iso->V(), ctx);
   std::unique_ptr<v8::Global<v8::Context>> old;
   {
     Guard lk(s->lock);
@@ -63,7 +63,7 @@ v8::Local<v8::Context> context_of(Session* s, Iso* iso, const std::string& name)
 }
 
 void run_script(Session* s, Iso* iso, const v8p_call* c, v8p_result* r) {
-  v8::Isolate* v = iso->v8;
+  v8::Isolate* v = iso->V();
   v8::HandleScope hs(v);
   v8::Local<v8::Context> ctx = context_of(s, iso, c->context ? c->context : "main");
   v8::Context::Scope cs(ctx);
@@ -94,12 +94,9 @@ void dispose(Session* s, Iso* iso) {
   }
   contexts.clear();  // Global::Reset before the heap goes away
   bool had_fatal = s->fatal_seen.load();
-  iso->v8->Dispose();
+  iso->V()->Dispose();
   // A fatal error whose handler returned leaves the isolate allocated (V8-RULES).
-  if (had_fatal || !s->fatal_seen.load()) {
-    Guard lk(s->lock);
-    iso->disposed = true;
-  }
+  if (had_fatal || !s->fatal_seen.load()) iso->disposed = true;
 }
 
 template <typename T>
@@ -130,7 +127,7 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
       install_fatal_handler(v);
       {
         Guard lk(s->lock);
-        iso->v8 = v;
+        iso->ptr.store(v, std::memory_order_release);
         s->by_ptr[v] = iso->id;
       }
       if (s->opt.model == CK_MODEL_RUSTY_V8) v->Enter();
@@ -138,17 +135,17 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
     }
     case CK_DISPOSE: dispose(s, iso); return V8P_OK;
     case CK_DROP:
-      if (v8::Isolate::GetCurrent() != iso->v8)
+      if (v8::Isolate::GetCurrent() != iso->V())
         snprintf(r->message, sizeof r->message,
                  "GetCurrent() is not %s at its drop: rusty_v8 >= 0.83 panics here; "
                  "older versions exit and dispose anyway (done here)", iso->name.c_str());
-      iso->v8->Exit();
+      iso->V()->Exit();
       dispose(s, iso);
       return V8P_OK;
-    case CK_ENTER: iso->v8->Enter(); return V8P_OK;
-    case CK_EXIT: iso->v8->Exit(); return V8P_OK;
+    case CK_ENTER: iso->V()->Enter(); return V8P_OK;
+    case CK_EXIT: iso->V()->Exit(); return V8P_OK;
     case CK_LOCK: {
-      v8::Locker* l = new v8::Locker(iso->v8);
+      v8::Locker* l = new v8::Locker(iso->V());
       th.lockers.emplace_back(iso, l);
       note_acquired(s, th, iso);
       return V8P_OK;
@@ -164,7 +161,7 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
       return V8P_OK;
     }
     case CK_UNLOCKER:
-      th.unlockers.emplace_back(iso, new v8::Unlocker(iso->v8));
+      th.unlockers.emplace_back(iso, new v8::Unlocker(iso->V()));
       return V8P_OK;
     case CK_RELOCK: {
       v8::Unlocker* u = take_last(th.unlockers, iso);
@@ -178,9 +175,9 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
       return V8P_OK;
     }
     case CK_CONTEXT: {
-      v8::HandleScope hs(iso->v8);
-      v8::Local<v8::Context> ctx = v8::Context::New(iso->v8);
-      auto g = std::make_unique<v8::Global<v8::Context>>(iso->v8, ctx);
+      v8::HandleScope hs(iso->V());
+      v8::Local<v8::Context> ctx = v8::Context::New(iso->V());
+      auto g = std::make_unique<v8::Global<v8::Context>>(iso->V(), ctx);
       std::unique_ptr<v8::Global<v8::Context>> old;
       Guard lk(s->lock);
       old = std::move(iso->contexts[c->context ? c->context : "main"]);
@@ -191,23 +188,34 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
       if (!c->js) return fail(r, V8P_ERR_ARG, "run needs a script");
       run_script(s, iso, c, r);
       return V8P_OK;
-    case CK_GC: iso->v8->LowMemoryNotification(); return V8P_OK;
-    case CK_TERMINATE: iso->v8->TerminateExecution(); return V8P_OK;
-    case CK_CANCEL_TERMINATE: iso->v8->CancelTerminateExecution(); return V8P_OK;
-    case CK_INTERRUPT: iso->v8->RequestInterrupt(on_interrupt, iso); return V8P_OK;
-    case CK_IS_TERMINATING: r->bool_value = iso->v8->IsExecutionTerminating(); return V8P_OK;
+    case CK_GC: iso->V()->LowMemoryNotification(); return V8P_OK;
+    case CK_TERMINATE: iso->V()->TerminateExecution(); return V8P_OK;
+    case CK_CANCEL_TERMINATE: iso->V()->CancelTerminateExecution(); return V8P_OK;
+    case CK_INTERRUPT: iso->V()->RequestInterrupt(on_interrupt, iso); return V8P_OK;
+    case CK_IS_TERMINATING: r->bool_value = iso->V()->IsExecutionTerminating(); return V8P_OK;
     default:
       r->executed = 0;  // await, wait, check current, end: no V8 call
       return V8P_OK;
   }
 }
 
+// The real current isolate as an id. Fast without the lock when it is the op's own
+// isolate or none; otherwise looked up under the lock.
+int real_id(Session* s, Iso* iso, v8::Isolate* cur, bool* looked_up) {
+  if (!cur) return CK_NONE;
+  if (iso && cur == iso->V() && !iso->disposed) return iso->id;
+  *looked_up = true;
+  Guard lk(s->lock);
+  return id_of_locked(s, cur);
+}
+
 v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
-  ThreadRec& th = tls_thread;
-  if (th.session != s) return fail(r, V8P_ERR_STATE, "the calling thread is not attached to this session");
+  ThreadRec* th = tls_rec;
+  if (!th || th->session != s)
+    return fail(r, V8P_ERR_STATE, "the calling thread is not attached to this session");
   if (static_cast<unsigned>(c->op) >= CK_OP_COUNT) return fail(r, V8P_ERR_ARG, "unknown op %d", c->op);
   Iso* iso = nullptr;
-  v8p_event* rec;
+  Rec* rec;
   bool veto;
   {
     Guard lk(s->lock);
@@ -226,22 +234,23 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
     } else if (id <= 0 || static_cast<size_t>(id) >= s->isos.size()) {
       return fail(r, V8P_ERR_ARG, "%s: no isolate with id %d", ck_op_name(c->op), id);
     }
+    rec = s->log.next();
+    if (!rec) return fail(r, V8P_ERR_NOMEM, "the event log is full");
     iso = id > 0 ? s->isos[id].get() : nullptr;
-    ck_event ev = {c->op, th.id, c->task, id, c->step};
+    ck_event ev = {c->op, th->id, c->task, id, c->step};
     veto = ck_would_use_freed(s->ck, &ev);
     r->first_violation = ck_violation_count(s->ck);
     r->violations = ck_feed(s->ck, &ev);
     r->isolate = id;
-    rec = s->log.append();
-    if (!rec) return fail(r, V8P_ERR_NOMEM, "the event log is full");
-    *rec = v8p_event{};
     rec->seq = s->seq++;
     rec->step = c->step;
-    rec->thread = th.id;
     rec->task = c->task;
-    rec->op = c->op;
     rec->isolate = id;
-    rec->violations = static_cast<int>(r->violations);
+    rec->thread = static_cast<int16_t>(th->id);
+    rec->op = static_cast<uint8_t>(c->op);
+    rec->violations = static_cast<uint8_t>(r->violations > 255 ? 255 : r->violations);
+    rec->done.store(0, std::memory_order_relaxed);
+    s->log.publish();
     emit(s, rec, r->first_violation, r->violations);
   }
   v8p_status st = V8P_OK;
@@ -249,29 +258,35 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
     st = fail(r, V8P_NOT_EXECUTED, "not executed: %s was disposed (a use-after-free)", iso->name.c_str());
   } else if (!s->opt.dry_run) {
     bool had_fatal = s->fatal_seen.load();
-    st = execute(s, th, iso, c, r);
+    st = execute(s, *th, iso, c, r);
     if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {
       Guard lk(s->lock);
       st = fail(r, V8P_ERR_V8, "V8 fatal error (handler returned): %s", s->fatal.c_str());
     }
   }
-  v8::Isolate* cur = s->opt.dry_run ? nullptr : v8::Isolate::GetCurrent();
-  Guard lk(s->lock);
-  if (c->op == CK_RUN && iso) ck_run_done(s->ck, th.id, iso->id);
-  r->ideal_current = ck_ideal_current(s->ck, th.id);
+  // Only this thread changes its own ideal stack, so it reads it without the lock.
+  bool slow = c->op == CK_RUN || s->opt.sink;
+  r->ideal_current = ck_ideal_current(s->ck, th->id);
   r->real_current = s->opt.dry_run ? CK_UNKNOWN
-                    : (iso && cur == iso->v8 && !iso->disposed) ? iso->id
-                                                                 : id_of_locked(s, cur);
-  size_t first = ck_violation_count(s->ck), n = 0;
-  if (!s->opt.dry_run) n = ck_observe(s->ck, th.id, r->real_current, c->step);
-  rec->done = 1;
-  rec->executed = r->executed;
-  rec->status = st;
+                                   : real_id(s, iso, v8::Isolate::GetCurrent(), &slow);
+  if (!s->opt.dry_run && (r->real_current != r->ideal_current) != !!ck_thread_diverging(s->ck, th->id))
+    slow = true;
+  rec->executed = static_cast<uint8_t>(r->executed);
+  rec->status = static_cast<uint8_t>(st);
   rec->real_current = r->real_current;
   rec->ideal_current = r->ideal_current;
-  rec->run = r->run;
-  r->divergence = n ? static_cast<long>(first) : -1;
-  emit(s, rec, first, n);
+  rec->run = static_cast<uint8_t>(r->run);
+  if (slow) {
+    Guard lk(s->lock);
+    if (c->op == CK_RUN && iso) ck_run_done(s->ck, th->id, iso->id);
+    size_t first = ck_violation_count(s->ck), n = 0;
+    if (!s->opt.dry_run) n = ck_observe(s->ck, th->id, r->real_current, c->step);
+    r->divergence = n ? static_cast<long>(first) : -1;
+    rec->done.store(1, std::memory_order_release);
+    emit(s, rec, first, n);
+  } else {
+    rec->done.store(1, std::memory_order_release);
+  }
   r->status = st;
   return st;
 }
@@ -283,8 +298,17 @@ extern "C" {
 v8p_status v8p_do(v8p_session* s, const v8p_call* c, v8p_result* r) {
   v8p_result local;
   if (!r) r = &local;
-  *r = v8p_result{};
+  // Field by field: zeroing the whole message buffer would cost more than Enter itself.
+  r->status = V8P_OK;
+  r->executed = 0;
+  r->isolate = CK_NONE;
+  r->real_current = r->ideal_current = CK_UNKNOWN;
+  r->first_violation = r->violations = 0;
   r->divergence = -1;
+  r->run = V8P_RUN_NONE;
+  r->text = nullptr;
+  r->bool_value = 0;
+  r->message[0] = '\0';
   v8p_status st;
   try {
     st = do_op(s, c, r);

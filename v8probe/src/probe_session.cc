@@ -12,7 +12,7 @@
 
 namespace v8p {
 
-thread_local ThreadRec tls_thread;
+thread_local ThreadRec* tls_rec = nullptr;
 
 namespace {
 std::mutex g_init_mu;
@@ -30,7 +30,7 @@ void set_err(v8p_error* err, v8p_status st, const char* fmt, const char* a = "")
 // an isolate current). It records the error, then either behaves like V8 (print and
 // trap) or returns, as the session's fatal mode says.
 void on_fatal(const char* location, const char* message) {
-  Session* s = tls_thread.session ? tls_thread.session : g_last_session.load();
+  Session* s = tls_rec ? tls_rec->session : g_last_session.load();
   bool cont = false;
   if (s) {
     std::string text = std::string(location ? location : "") + ": " + (message ? message : "");
@@ -60,9 +60,30 @@ int id_of_locked(Session* s, v8::Isolate* p) {
   return it == s->by_ptr.end() ? CK_UNKNOWN : it->second;
 }
 
-void emit(Session* s, const v8p_event* ev, size_t first, size_t n) {
+v8p_event to_event(const Rec& r) {
+  v8p_event e{};
+  e.seq = r.seq;
+  e.step = r.step;
+  e.thread = r.thread;
+  e.task = r.task;
+  e.op = static_cast<ck_op>(r.op);
+  e.isolate = r.isolate;
+  e.violations = r.violations;
+  e.real_current = e.ideal_current = CK_UNKNOWN;
+  if (!const_cast<Rec&>(r).done.load(std::memory_order_acquire)) return e;
+  e.done = 1;
+  e.executed = r.executed;
+  e.status = static_cast<v8p_status>(r.status);
+  e.real_current = r.real_current;
+  e.ideal_current = r.ideal_current;
+  e.run = static_cast<v8p_run_outcome>(r.run);
+  return e;
+}
+
+void emit(Session* s, const Rec* rec, size_t first, size_t n) {
   if (!s->opt.sink) return;
-  s->opt.sink(s->opt.sink_ud, ev, n ? ck_violation_at(s->ck, first) : nullptr, n, nullptr);
+  v8p_event ev = to_event(*rec);
+  s->opt.sink(s->opt.sink_ud, &ev, n ? ck_violation_at(s->ck, first) : nullptr, n, nullptr);
 }
 
 }  // namespace v8p
@@ -144,12 +165,12 @@ void v8p_session_free(v8p_session* s) {
   Session* expected = s;
   g_last_session.compare_exchange_strong(expected, nullptr);
   for (auto& p : s->isos) {
-    if (!p || p->disposed || !p->v8) continue;
+    if (!p || p->disposed || !p->V()) continue;
     // An isolate still entered or locked cannot be disposed without a V8 fatal error.
-    bool busy = ck_lock_owner(s->ck, p->id) >= 0 || p->v8->IsInUse();
+    bool busy = ck_lock_owner(s->ck, p->id) >= 0 || p->V()->IsInUse();
     if (!busy) {
       p->contexts.clear();
-      p->v8->Dispose();
+      p->V()->Dispose();
       p->disposed = true;
     }
   }
@@ -162,34 +183,38 @@ void v8p_session_free(v8p_session* s) {
 ck_checker* v8p_checker(v8p_session* s) { return s->ck; }
 
 v8p_status v8p_thread_attach(v8p_session* s, const char* name, int* thread, v8p_error* err) {
-  if (tls_thread.session) {
+  if (tls_rec) {
     set_err(err, V8P_ERR_STATE, "this OS thread is already attached as '%s'",
-            ck_thread_name(tls_thread.session->ck, tls_thread.id));
+            ck_thread_name(tls_rec->session->ck, tls_rec->id));
     return V8P_ERR_STATE;
   }
-  int id;
-  {
+  auto* rec = new (std::nothrow) ThreadRec();
+  int id = -1;
+  if (rec) {
     Guard g(s->lock);
     id = ck_add_thread(s->ck, name ? name : "thread");
   }
   if (id < 0) {
+    delete rec;
     set_err(err, V8P_ERR_NOMEM, "cannot register thread '%s' (out of memory or too many threads)",
             name ? name : "");
     return V8P_ERR_NOMEM;
   }
-  tls_thread.session = s;
-  tls_thread.id = id;
+  rec->session = s;
+  rec->id = id;
+  tls_rec = rec;
   if (thread) *thread = id;
   return V8P_OK;
 }
 
 void v8p_thread_detach(v8p_session* s) {
-  if (tls_thread.session != s) return;
+  if (!tls_rec || tls_rec->session != s) return;
   // Lockers or Unlockers the thread never released: their destructors would act on a
   // mutex from a dead frame; free the storage only (the checker reported the leak).
-  for (auto& l : tls_thread.lockers) ::operator delete(static_cast<void*>(l.second));
-  for (auto& u : tls_thread.unlockers) ::operator delete(static_cast<void*>(u.second));
-  tls_thread = ThreadRec();
+  for (auto& l : tls_rec->lockers) ::operator delete(static_cast<void*>(l.second));
+  for (auto& u : tls_rec->unlockers) ::operator delete(static_cast<void*>(u.second));
+  delete tls_rec;
+  tls_rec = nullptr;
 }
 
 int v8p_task(v8p_session* s, const char* name) {
@@ -223,7 +248,7 @@ size_t v8p_event_count(v8p_session* s) { return s->log.size(); }
 int v8p_event_at(v8p_session* s, size_t i, v8p_event* out) {
   if (i >= s->log.size()) return -1;
   Guard g(s->lock);
-  *out = *s->log.at(i);
+  *out = to_event(*s->log.at(i));
   return 0;
 }
 
