@@ -2,7 +2,10 @@
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
+#include <sys/mman.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -59,6 +62,14 @@ int id_of_locked(Session* s, v8::Isolate* p) {
   auto it = s->by_ptr.find(p);
   return it == s->by_ptr.end() ? CK_UNKNOWN : it->second;
 }
+
+Rec* EventLog::alloc_chunk() {
+  void* p = std::aligned_alloc(kChunkBytes, kChunkBytes);
+  if (p) madvise(p, kChunkBytes, MADV_HUGEPAGE);  // advice only: fine if refused
+  return static_cast<Rec*>(p);
+}
+
+void EventLog::Free::operator()(Rec* p) const { std::free(p); }
 
 v8p_event to_event(const Rec& r) {
   v8p_event e{};
