@@ -36,15 +36,22 @@ function(_v8_from_root root)
     endif()
     list(APPEND tried "${root}/${sub}/v8.h")
   endforeach()
+  set(arch "${CMAKE_LIBRARY_ARCHITECTURE}")
+  if(NOT arch)
+    set(arch "x86_64-linux-gnu")
+  endif()
   find_library(_v8_lib NAMES v8 node libnode.so.108 v8_monolith
-               PATHS "${root}/lib" "${root}" "${root}/out/x64.release" "${root}/out.gn/x64.release/obj"
+               PATHS "${root}/lib" "${root}/lib/${arch}" "${root}" "${root}/out/x64.release"
+                     "${root}/out.gn/x64.release/obj"
                NO_DEFAULT_PATH)
   if(NOT inc OR NOT _v8_lib)
     unset(_v8_lib CACHE)
+    list(JOIN tried ", " tried_text)
     message(FATAL_ERROR
       "V8_ROOT=${root} does not look like a V8 build.\n"
-      "  headers tried: ${tried}\n"
-      "  libraries tried: libv8.so, libnode.so, libnode.so.108, libv8_monolith.a in ${root}/lib, ${root}, out/x64.release\n"
+      "  headers tried: ${tried_text}\n"
+      "  libraries tried: libv8.so, libnode.so, libnode.so.108, libv8_monolith.a in ${root}/lib, "
+      "${root}/lib/${arch}, ${root}, ${root}/out/x64.release\n"
       "Point V8_ROOT at a folder with include/v8.h and lib/libv8.so, or leave V8_ROOT empty "
       "to use Debian's libnode108 fetched into ${ISOREPLAY_V8_CACHE}.")
   endif()
