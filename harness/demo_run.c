@@ -92,7 +92,7 @@ static void do_step(runner *r, int i) {
   char thread[32];
   const char *task;
   split(st->thread, thread, sizeof thread, &task);
-  v8p_call c = {st->op, CK_NONE, st->isolate, i + 1, -1, st->js, NULL};
+  v8p_call c = {st->op, CK_NONE, st->isolate, i + 1, -1, st->js, NULL, 0};
   pthread_mutex_lock(&r->mu);
   if (st->isolate && st->op != CK_NEW)
     c.isolate = lookup(r->iso_names, r->iso_ids, r->niso, st->isolate);
@@ -156,7 +156,7 @@ static void *thread_main(void *p) {
     pthread_mutex_unlock(&r->mu);
     do_step(r, i);
     if (i == last && r->ex->steps[i].op != CK_THREAD_END) {
-      v8p_call end = {CK_THREAD_END, CK_NONE, NULL, i + 1, -1, NULL, NULL};
+      v8p_call end = {CK_THREAD_END, CK_NONE, NULL, i + 1, -1, NULL, NULL, 0};
       v8p_do(r->s, &end, NULL);
     }
     if (!bg) {

@@ -5,7 +5,7 @@
 # build/_v8, because it conflicts with the NodeSource nodejs these machines carry.
 set -euo pipefail
 
-need=(cmake ninja-build gcc g++ libgtest-dev
+need=(cmake ninja-build gcc g++ libgtest-dev libjansson-dev pkg-config
       # libnode.so.108's runtime libraries (they do not conflict with nodejs):
       libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3)
 

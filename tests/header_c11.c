@@ -10,7 +10,7 @@
 
 int header_c11_uses(void);
 int header_c11_uses(void) {
-  v8p_call call = {CK_ENTER, 1, NULL, 0, -1, NULL, NULL};
+  v8p_call call = {CK_ENTER, 1, NULL, 0, -1, NULL, NULL, 0};
   v8p_result r;
   v8p_error e;
   (void)e;

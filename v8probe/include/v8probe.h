@@ -119,6 +119,8 @@ typedef struct v8p_call {
   int task;              /* from v8p_task(), or -1 */
   const char *js;        /* run: the script */
   const char *context;   /* context, run: the context name (NULL: "main") */
+  int background;        /* run: the script counts as running until v8p_run_done(), so
+                            verdicts do not depend on when a background run finishes */
 } v8p_call;
 
 typedef struct v8p_result {
@@ -141,6 +143,14 @@ void v8p_result_clear(v8p_result *r);
 
 /* The end of the scenario: leaked isolates and deadlocks. Returns violations raised. */
 size_t v8p_end(v8p_session *s, int step);
+
+/* A background run of the calling thread on `isolate` is over (see v8p_call.background). */
+void v8p_run_done(v8p_session *s, int isolate);
+/* Dry runs only: the calling thread, which asked for the isolate's Locker while another
+ * thread held it, now gets it (in a real run V8's Locker decides, and the probe notes it). */
+void v8p_acquired(v8p_session *s, int isolate);
+/* The thread id holding the isolate's Locker, or -1 (safe while other threads run). */
+int v8p_lock_owner(v8p_session *s, int isolate);
 
 /* The latest isolate id registered under a name, or CK_NONE. */
 int v8p_isolate_id(v8p_session *s, const char *name);

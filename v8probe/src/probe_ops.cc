@@ -278,7 +278,7 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
   rec->run = static_cast<uint8_t>(r->run);
   if (slow) {
     Guard lk(s->lock);
-    if (c->op == CK_RUN && iso) ck_run_done(s->ck, th->id, iso->id);
+    if (c->op == CK_RUN && iso && !c->background) ck_run_done(s->ck, th->id, iso->id);
     size_t first = ck_violation_count(s->ck), n = 0;
     if (!s->opt.dry_run) n = ck_observe(s->ck, th->id, r->real_current, c->step);
     r->divergence = n ? static_cast<long>(first) : -1;

@@ -241,6 +241,23 @@ size_t v8p_end(v8p_session* s, int step) {
   return n;
 }
 
+void v8p_run_done(v8p_session* s, int isolate) {
+  if (!tls_rec || tls_rec->session != s) return;
+  Guard g(s->lock);
+  ck_run_done(s->ck, tls_rec->id, isolate);
+}
+
+void v8p_acquired(v8p_session* s, int isolate) {
+  if (!tls_rec || tls_rec->session != s || !s->opt.dry_run) return;
+  Guard g(s->lock);
+  ck_acquired(s->ck, tls_rec->id, isolate);
+}
+
+int v8p_lock_owner(v8p_session* s, int isolate) {
+  Guard g(s->lock);
+  return ck_lock_owner(s->ck, isolate);
+}
+
 int v8p_isolate_id(v8p_session* s, const char* name) {
   Guard g(s->lock);
   auto it = s->by_name.find(name ? name : "");

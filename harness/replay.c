@@ -1,0 +1,357 @@
+/* replay.c — the baton scheduler behind replay.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "replay.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "records.h"
+#include "v8probe.h"
+
+typedef struct rthread {
+  struct replay *r;
+  char *name;
+  int *steps;             /* its step indices, in order */
+  int nsteps;
+  int blocked_iso;        /* CK_NONE, or the isolate whose Locker it waits for */
+  int blocked_step;
+  int bg_run_iso;         /* a background run whose end is not yet fed, or CK_NONE */
+  int done;
+  pthread_t tid;
+} rthread;
+
+typedef struct replay {
+  const scenario *s;
+  const replay_opts *o;
+  v8p_session *ps;
+  pthread_mutex_t mu;     /* baton and scheduler state; never held across a V8 call */
+  pthread_cond_t cv;
+  pthread_mutex_t out_mu; /* one emitted line at a time */
+  int turn;               /* the step allowed to start next */
+  char *started, *finished;
+  rthread *threads;
+  int nthreads;
+  char **task_names;
+  int *task_ids;
+  int ntasks;
+  int deadlock;
+  struct timespec t0;
+} replay;
+
+static double now_us(const replay *r) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - r->t0.tv_sec) * 1e6 + (double)(t.tv_nsec - r->t0.tv_nsec) / 1e3;
+}
+
+/* Emits one record; fields: a format where %s is an escaped string field. */
+static void emitf(replay *r, const char *kind, const char *fmt, ...) {
+  char buf[8192];
+  size_t len = 0;
+  rec_escape(buf, sizeof buf, &len, kind);
+  va_list ap;
+  va_start(ap, fmt);
+  for (const char *f = fmt; *f; f++) {
+    buf[len++] = '\t';
+    if (*f == 's') {
+      rec_escape(buf, sizeof buf, &len, va_arg(ap, const char *));
+    } else if (*f == 'd') {
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%d", va_arg(ap, int));
+    } else if (*f == 'f') {
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%.1f", va_arg(ap, double));
+    }
+    if (len >= sizeof buf - 4) len = sizeof buf - 4;
+  }
+  va_end(ap);
+  buf[len] = '\0';
+  pthread_mutex_lock(&r->out_mu);
+  r->o->emit(r->o->emit_ud, buf);
+  pthread_mutex_unlock(&r->out_mu);
+}
+
+static const char *iso_name(replay *r, int id) {
+  if (id == CK_UNKNOWN) return "unknown";
+  return ck_isolate_name(v8p_checker(r->ps), id);
+}
+
+/* The probe's sink: violations and V8's fatal errors, as they are recorded (under the
+ * session lock, so checker names are safe to read). */
+static void sink(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv, const char *fatal) {
+  replay *r = ud;
+  ck_checker *ck = v8p_checker(r->ps);
+  if (fatal) emitf(r, "F", "s", fatal);
+  (void)ev;
+  for (size_t k = 0; k < nv; k++)
+    emitf(r, "V", "dsssss", v[k].step, ck_code_name(v[k].code),
+          v[k].thread >= 0 ? ck_thread_name(ck, v[k].thread) : "",
+          v[k].task >= 0 ? ck_task_name(ck, v[k].task) : "",
+          v[k].isolate > 0 ? ck_isolate_name(ck, v[k].isolate) : "", v[k].message);
+}
+
+static int task_id(replay *r, const char *name) {
+  for (int i = 0; i < r->ntasks; i++)
+    if (!strcmp(r->task_names[i], name)) return r->task_ids[i];
+  return -1;
+}
+
+static int index_of_thread(replay *r, const char *name) {
+  for (int i = 0; i < r->nthreads; i++)
+    if (!strcmp(r->threads[i].name, name)) return i;
+  return -1;
+}
+
+/* Declares the deadlock (caller holds r->mu): the step at `turn` waits for its thread's
+ * previous step, itself blocked on a Locker that only a later step could release. */
+static void declare_deadlock(replay *r, const rthread *t) {
+  if (r->deadlock) return;
+  r->deadlock = 1;
+  const scn_step *st = &r->s->steps[t->blocked_step];
+  int owner = v8p_lock_owner(r->ps, t->blocked_iso);
+  char msg[512];
+  snprintf(msg, sizeof msg,
+           "%s waits at line %d for the Locker of %s, held by %s; no later step can release "
+           "it before %s's next step", t->name, st->line, st->isolate,
+           owner >= 0 ? ck_thread_name(v8p_checker(r->ps), owner) : "nobody", t->name);
+  emitf(r, "D", "ds", t->blocked_step + 1, msg);
+  pthread_cond_broadcast(&r->cv);
+}
+
+/* Executes step i on the calling thread (the baton is already passed if it must be). */
+static void run_step(replay *r, rthread *t, int i, int will_block) {
+  const scn_step *st = &r->s->steps[i];
+  v8p_call c = {st->op, CK_NONE, st->isolate, i + 1, -1, st->js, st->context, st->background};
+  if (st->isolate && st->op != CK_NEW) c.isolate = v8p_isolate_id(r->ps, st->isolate);
+  if (st->task) c.task = task_id(r, st->task);
+  if (t->bg_run_iso != CK_NONE) {  /* the background run before this step is over */
+    v8p_run_done(r->ps, t->bg_run_iso);
+    t->bg_run_iso = CK_NONE;
+  }
+  v8p_result res;
+  v8p_do(r->ps, &c, &res);
+  if (will_block && r->o->dry_run) {
+    pthread_mutex_lock(&r->mu);
+    while (!r->deadlock && v8p_lock_owner(r->ps, c.isolate) >= 0) pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    if (!r->deadlock) v8p_acquired(r->ps, c.isolate);
+  }
+  if (st->op == CK_RUN && st->background && res.executed) t->bg_run_iso = c.isolate;
+  const char *note = res.message;
+  char buf[256];
+  if (st->op == CK_CHECK_CURRENT && !r->o->dry_run) {
+    snprintf(buf, sizeof buf, "current %s", iso_name(r, res.real_current));
+    note = buf;
+  }
+  emitf(r, "E", "dfddssdss", i + 1, now_us(r), (int)res.status, res.executed,
+        r->o->dry_run ? "" : iso_name(r, res.real_current), iso_name(r, res.ideal_current),
+        (int)res.run, res.text ? res.text : "", note);
+  v8p_result_clear(&res);
+}
+
+static int is_lock_request(ck_op op) { return op == CK_LOCK || op == CK_RELOCK; }
+static int is_release(ck_op op) { return op == CK_UNLOCK || op == CK_UNLOCKER; }
+
+static void *thread_main(void *arg) {
+  rthread *t = arg;
+  replay *r = t->r;
+  v8p_error err;
+  if (v8p_thread_attach(r->ps, t->name, NULL, &err) != V8P_OK) {
+    emitf(r, "D", "ds", 0, err.message);
+    pthread_mutex_lock(&r->mu);
+    r->deadlock = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+  }
+  int last = -1;
+  for (int k = 0; k < t->nsteps; k++) {
+    int i = t->steps[k];
+    const scn_step *st = &r->s->steps[i];
+    pthread_mutex_lock(&r->mu);
+    while (r->turn != i && !r->deadlock) pthread_cond_wait(&r->cv, &r->mu);
+    while (!r->deadlock && last >= 0 && !r->finished[last]) {
+      if (t->blocked_iso != CK_NONE) declare_deadlock(r, t);
+      else pthread_cond_wait(&r->cv, &r->mu);
+    }
+    if (r->deadlock) {
+      pthread_mutex_unlock(&r->mu);
+      break;
+    }
+    r->started[i] = 1;
+    emitf(r, "S", "df", i + 1, now_us(r));
+    int iso = st->isolate ? v8p_isolate_id(r->ps, st->isolate) : CK_NONE;
+    int owner = is_lock_request(st->op) ? v8p_lock_owner(r->ps, iso) : -1;
+    int will_block = is_lock_request(st->op) && owner >= 0 &&
+                     strcmp(ck_thread_name(v8p_checker(r->ps), owner), t->name) != 0;
+    if (will_block) {
+      t->blocked_iso = iso;
+      t->blocked_step = i;
+    }
+    if (st->background || will_block) {
+      r->turn = i + 1;
+      pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+
+    run_step(r, t, i, will_block);
+
+    pthread_mutex_lock(&r->mu);
+    t->blocked_iso = CK_NONE;
+    r->finished[i] = 1;
+    pthread_cond_broadcast(&r->cv);
+    /* A release hands the Locker to a waiter before the next step may start, so who
+     * holds it never depends on timing. */
+    if (is_release(st->op) && v8p_lock_owner(r->ps, iso) < 0) {
+      for (;;) {
+        int waiting = 0;
+        for (int w = 0; w < r->nthreads; w++) waiting |= r->threads[w].blocked_iso == iso;
+        if (!waiting || r->deadlock) break;
+        pthread_cond_wait(&r->cv, &r->mu);
+      }
+    }
+    if (!st->background && !will_block && r->turn == i) r->turn = i + 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    last = i;
+  }
+  if (!r->deadlock && last >= 0) {
+    pthread_mutex_lock(&r->mu);
+    while (!r->finished[last] && !r->deadlock) pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+    if (t->bg_run_iso != CK_NONE) v8p_run_done(r->ps, t->bg_run_iso);
+    if (r->s->steps[last].op != CK_THREAD_END) {
+      v8p_call end = {CK_THREAD_END, CK_NONE, NULL, last + 1, -1, NULL, NULL, 0};
+      v8p_do(r->ps, &end, NULL);
+    }
+  }
+  pthread_mutex_lock(&r->mu);
+  t->done = 1;
+  pthread_cond_broadcast(&r->cv);
+  pthread_mutex_unlock(&r->mu);
+  v8p_thread_detach(r->ps);
+  return NULL;
+}
+
+/* Threads and tasks of the scenario, in order of first appearance. */
+static int setup(replay *r) {
+  const scenario *s = r->s;
+  r->threads = calloc((size_t)s->nsteps, sizeof *r->threads);
+  r->task_names = calloc((size_t)s->nsteps, sizeof *r->task_names);
+  r->task_ids = calloc((size_t)s->nsteps, sizeof *r->task_ids);
+  r->started = calloc((size_t)s->nsteps, 1);
+  r->finished = calloc((size_t)s->nsteps, 1);
+  if (!r->threads || !r->task_names || !r->task_ids || !r->started || !r->finished) return -1;
+  for (int i = 0; i < s->nsteps; i++) {
+    const scn_step *st = &s->steps[i];
+    int t = index_of_thread(r, st->thread);
+    if (t < 0) {
+      t = r->nthreads++;
+      r->threads[t] = (rthread){r, st->thread, NULL, 0, CK_NONE, 0, CK_NONE, 0, 0};
+    }
+    rthread *rt = &r->threads[t];
+    if (!rt->steps && !(rt->steps = malloc((size_t)s->nsteps * sizeof *rt->steps))) return -1;
+    rt->steps[rt->nsteps++] = i;
+    if (st->task && task_id(r, st->task) < 0) {
+      r->task_names[r->ntasks] = st->task;
+      r->task_ids[r->ntasks++] = v8p_task(r->ps, st->task);
+    }
+  }
+  return 0;
+}
+
+static void teardown(replay *r) {
+  for (int i = 0; i < r->nthreads; i++) free(r->threads[i].steps);
+  free(r->threads);
+  free(r->task_names);
+  free(r->task_ids);
+  free(r->started);
+  free(r->finished);
+}
+
+/* Where each thread stands, for a deadlock report. */
+static void report_where(replay *r) {
+  for (int i = 0; i < r->nthreads; i++) {
+    rthread *t = &r->threads[i];
+    char where[256];
+    int next = -1;
+    for (int k = 0; k < t->nsteps && next < 0; k++)
+      if (!r->started[t->steps[k]]) next = t->steps[k];
+    if (t->blocked_iso != CK_NONE)
+      snprintf(where, sizeof where, "blocked at line %d (step %d): waiting for the Locker of %s",
+               r->s->steps[t->blocked_step].line, t->blocked_step + 1, r->s->steps[t->blocked_step].isolate);
+    else if (t->done || next < 0)
+      snprintf(where, sizeof where, "finished");
+    else
+      snprintf(where, sizeof where, "waiting for its turn at line %d (step %d)", r->s->steps[next].line, next + 1);
+    emitf(r, "W", "ss", t->name, where);
+  }
+}
+
+replay_end replay_run(const scenario *s, const replay_opts *o) {
+  replay r;
+  memset(&r, 0, sizeof r);
+  r.s = s;
+  r.o = o;
+  clock_gettime(CLOCK_MONOTONIC, &r.t0);
+  pthread_mutex_init(&r.mu, NULL);
+  pthread_cond_init(&r.cv, NULL);
+  pthread_mutex_init(&r.out_mu, NULL);
+  v8p_options po = {s->model, o->dry_run, s->fatal_continue ? V8P_FATAL_CONTINUE : V8P_FATAL_ABORT,
+                    sink, &r};
+  v8p_error err;
+  emitf(&r, "I", "ss", v8p_v8_version(), o->dry_run ? "dry-run" : "real");
+  if (v8p_session_new(&po, &r.ps, &err) != V8P_OK) {
+    emitf(&r, "D", "ds", 0, err.message);
+    return REPLAY_FAILED;
+  }
+  if (setup(&r)) {
+    emitf(&r, "D", "ds", 0, "out of memory setting up the replay");
+    return REPLAY_FAILED;
+  }
+  for (int i = 0; i < r.nthreads; i++) pthread_create(&r.threads[i].tid, NULL, thread_main, &r.threads[i]);
+  /* Wait until every thread is done, or the only ones left wait on Lockers forever. */
+  pthread_mutex_lock(&r.mu);
+  for (;;) {
+    int live = 0, blocked = 0;
+    for (int i = 0; i < r.nthreads; i++) {
+      live += !r.threads[i].done;
+      blocked += !r.threads[i].done && r.threads[i].blocked_iso != CK_NONE;
+    }
+    if (!live || r.deadlock) break;
+    if (blocked == live && r.turn >= s->nsteps) {
+      for (int i = 0; i < r.nthreads; i++)
+        if (!r.threads[i].done && r.threads[i].blocked_iso != CK_NONE) {
+          declare_deadlock(&r, &r.threads[i]);
+          break;
+        }
+      break;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 20 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&r.cv, &r.mu, &until);
+  }
+  int deadlock = r.deadlock;
+  pthread_mutex_unlock(&r.mu);
+  if (deadlock) {
+    report_where(&r);
+    v8p_end(r.ps, s->nsteps + 1);
+    emitf(&r, "Z", "fs", now_us(&r), "deadlock");
+    if (!o->dry_run) return REPLAY_DEADLOCK;  /* threads are stuck in V8: leave them */
+  }
+  for (int i = 0; i < r.nthreads; i++) pthread_join(r.threads[i].tid, NULL);
+  if (!deadlock) {
+    v8p_end(r.ps, s->nsteps + 1);
+    emitf(&r, "Z", "fs", now_us(&r), "done");
+  }
+  v8p_session_free(r.ps);
+  teardown(&r);
+  return deadlock ? REPLAY_DEADLOCK : REPLAY_DONE;
+}

@@ -1,0 +1,321 @@
+/* report.c — builds a report from protocol lines and checks the expectations. */
+#define _XOPEN_SOURCE 700
+#include "report.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "records.h"
+
+static char *xstrdup(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+report *report_new(const scenario *s, int dry_run, const char *flavor) {
+  report *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  r->s = s;
+  r->dry_run = dry_run;
+  r->flavor = flavor;
+  r->steps = calloc((size_t)s->nsteps + 2, sizeof *r->steps);
+  if (!r->steps) {
+    free(r);
+    return NULL;
+  }
+  return r;
+}
+
+void report_free(report *r) {
+  if (!r) return;
+  for (int i = 0; i < r->s->nsteps + 2; i++) {
+    free(r->steps[i].real);
+    free(r->steps[i].ideal);
+    free(r->steps[i].text);
+    free(r->steps[i].note);
+  }
+  for (int i = 0; i < r->nv; i++) {
+    free(r->v[i].thread);
+    free(r->v[i].task);
+    free(r->v[i].isolate);
+    free(r->v[i].message);
+  }
+  for (int i = 0; i < r->nwhere; i++) free(r->where[i]);
+  for (int i = 0; i < r->nmm; i++) {
+    free(r->mm[i].what);
+    free(r->mm[i].expected);
+    free(r->mm[i].got);
+  }
+  free(r->steps);
+  free(r->v);
+  free(r->where);
+  free(r->mm);
+  free(r->v8_version);
+  free(r->fatal);
+  free(r->deadlock);
+  free(r->child_stderr);
+  free(r);
+}
+
+/* Step index (0-based) from a 1-based field, or -1; nsteps maps the end of scenario. */
+static int step_of(const report *r, const char *f) {
+  int k = atoi(f);
+  return k >= 1 && k <= r->s->nsteps + 1 ? k - 1 : -1;
+}
+
+void report_apply(report *r, char *line) {
+  char *f[12];
+  int n = rec_split(line, f, 12);
+  if (n < 1 || strlen(f[0]) != 1) return;
+  switch (f[0][0]) {
+    case 'I':
+      if (n >= 2 && !r->v8_version) r->v8_version = xstrdup(f[1]);
+      break;
+    case 'S': {
+      int i = n >= 3 ? step_of(r, f[1]) : -1;
+      if (i < 0) break;
+      r->steps[i].started = 1;
+      r->steps[i].t_start_us = atof(f[2]);
+      break;
+    }
+    case 'E': {
+      int i = n >= 10 ? step_of(r, f[1]) : -1;
+      if (i < 0) break;
+      rep_step *st = &r->steps[i];
+      st->ended = 1;
+      st->t_end_us = atof(f[2]);
+      st->status = (v8p_status)atoi(f[3]);
+      st->executed = atoi(f[4]);
+      st->real = xstrdup(f[5]);
+      st->ideal = xstrdup(f[6]);
+      st->run = (v8p_run_outcome)atoi(f[7]);
+      st->text = xstrdup(f[8]);
+      st->note = xstrdup(f[9]);
+      break;
+    }
+    case 'V': {
+      ck_code code;
+      int i = n >= 7 ? step_of(r, f[1]) : -1;
+      if (i < 0 || ck_code_parse(f[2], &code)) break;
+      rep_violation *q = realloc(r->v, (size_t)(r->nv + 1) * sizeof *q);
+      if (!q) break;
+      r->v = q;
+      r->v[r->nv++] = (rep_violation){code, i + 1, xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[5]), xstrdup(f[6])};
+      r->steps[i].got |= 1u << code;
+      break;
+    }
+    case 'F':
+      if (n >= 2 && !r->fatal) r->fatal = xstrdup(f[1]);
+      break;
+    case 'D':
+      if (n >= 3 && !r->deadlock) r->deadlock = xstrdup(f[2]);
+      break;
+    case 'W':
+      if (n >= 3) {
+        char **q = realloc(r->where, (size_t)(r->nwhere + 1) * sizeof *q);
+        if (!q) break;
+        r->where = q;
+        size_t len = strlen(f[1]) + strlen(f[2]) + 3;
+        r->where[r->nwhere] = malloc(len);
+        if (r->where[r->nwhere]) snprintf(r->where[r->nwhere++], len, "%s: %s", f[1], f[2]);
+      }
+      break;
+    case 'Z':
+      r->finished = 1;
+      if (n >= 3 && !strcmp(f[2], "deadlock")) r->ending = ENDING_DEADLOCK;
+      break;
+    default:
+      break;
+  }
+}
+
+/* "# Fatal error in LOCATION\n# MESSAGE" in V8's stderr as "LOCATION: MESSAGE". */
+static char *fatal_from_stderr(const char *err) {
+  const char *p = err ? strstr(err, "# Fatal error in ") : NULL;
+  if (!p) return NULL;
+  p += strlen("# Fatal error in ");
+  const char *e = strchr(p, '\n');
+  if (!e) return NULL;
+  const char *m = strstr(e, "\n# ");
+  if (!m) return NULL;
+  m += 3;
+  const char *me = strchr(m, '\n');
+  size_t ln = (size_t)(e - p), mn = me ? (size_t)(me - m) : strlen(m);
+  char *out = malloc(ln + mn + 3);
+  if (out) snprintf(out, ln + mn + 3, "%.*s: %.*s", (int)ln, p, (int)mn, m);
+  return out;
+}
+
+void report_set_ending(report *r, int status, int timed_out, const char *err) {
+  free(r->child_stderr);
+  r->child_stderr = xstrdup(err ? err : "");
+  if (!r->fatal) r->fatal = fatal_from_stderr(err);
+  int asan_segv = err && strstr(err, "AddressSanitizer: SEGV");
+  int sanitizer = err && (strstr(err, "ERROR: AddressSanitizer") || strstr(err, "WARNING: ThreadSanitizer") ||
+                          strstr(err, "ERROR: LeakSanitizer") || strstr(err, "runtime error:"));
+  if (timed_out) {
+    r->ending = ENDING_TIMEOUT;
+    r->signal = SIGKILL;
+  } else if (WIFSIGNALED(status)) {
+    r->signal = WTERMSIG(status);
+    r->ending = r->fatal ? ENDING_FATAL : ENDING_SIGNAL;
+  } else if (WIFEXITED(status)) {
+    r->exit_code = WEXITSTATUS(status);
+    if (asan_segv) {
+      r->ending = ENDING_SIGNAL;
+      r->signal = SIGSEGV;
+    } else if (r->finished && r->exit_code == 0) {
+      if (r->ending != ENDING_DEADLOCK) r->ending = ENDING_CLEAN;
+    } else {
+      r->ending = sanitizer ? ENDING_SANITIZER : ENDING_EXIT;
+    }
+  }
+}
+
+const char *report_ending_name(rep_ending e) {
+  switch (e) {
+    case ENDING_CLEAN: return "clean";
+    case ENDING_DEADLOCK: return "deadlock";
+    case ENDING_FATAL: return "V8 fatal error";
+    case ENDING_SIGNAL: return "signal";
+    case ENDING_EXIT: return "exit";
+    case ENDING_TIMEOUT: return "timeout";
+    case ENDING_SANITIZER: return "sanitizer";
+  }
+  return "?";
+}
+
+const char *report_step_label(const scn_step *st, char *buf, size_t n) {
+  snprintf(buf, n, "%s%s%s: %s%s%s", st->thread, st->task ? "/" : "", st->task ? st->task : "",
+           st->op == CK_CHECK_CURRENT ? "check current" : ck_op_name(st->op),
+           st->op == CK_CHECK_CURRENT || st->isolate ? " " : "",
+           st->op == CK_CHECK_CURRENT ? (st->check_target ? st->check_target : "none")
+                                      : st->isolate ? st->isolate : "");
+  return buf;
+}
+
+static char *codes_str(unsigned set) {
+  char buf[512] = "";
+  size_t at = 0;
+  for (int c = 0; c < CK_CODE_COUNT; c++)
+    if (set & (1u << c))
+      at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s", at ? ", " : "", ck_code_name((ck_code)c));
+  return xstrdup(at ? buf : "none");
+}
+
+static void mismatch(report *r, int step, int line, char *what, char *expected, char *got) {
+  rep_mismatch *q = realloc(r->mm, (size_t)(r->nmm + 1) * sizeof *q);
+  if (!q) {
+    free(what);
+    free(expected);
+    free(got);
+    return;
+  }
+  r->mm = q;
+  r->mm[r->nmm++] = (rep_mismatch){step, line, what, expected, got};
+}
+
+static char *fmt(const char *f, const char *a, const char *b) {
+  size_t n = strlen(f) + (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + 1;
+  char *o = malloc(n);
+  if (o) snprintf(o, n, f, a ? a : "", b ? b : "");
+  return o;
+}
+
+static int ending_met(report *r, char **expected, char **got) {
+  const scenario *s = r->s;
+  char buf[600];
+  const char *msg = r->fatal ? strstr(r->fatal, ": ") : NULL;
+  msg = msg ? msg + 2 : r->fatal;
+  if (r->ending == ENDING_CLEAN || r->ending == ENDING_DEADLOCK)
+    snprintf(buf, sizeof buf, "%s", r->ending == ENDING_CLEAN ? "clean" : "clean (deadlock reported)");
+  else if (r->ending == ENDING_FATAL)
+    snprintf(buf, sizeof buf, "fatal \"%s\" (SIG%s)", msg ? msg : "", scn_signal_name(r->signal) ? scn_signal_name(r->signal) : "?");
+  else if (r->ending == ENDING_SIGNAL)
+    snprintf(buf, sizeof buf, "signal %s", scn_signal_name(r->signal) ? scn_signal_name(r->signal) : "?");
+  else if (r->ending == ENDING_EXIT || r->ending == ENDING_SANITIZER)
+    snprintf(buf, sizeof buf, "%s exit %d", r->ending == ENDING_SANITIZER ? "sanitizer report," : "", r->exit_code);
+  else
+    snprintf(buf, sizeof buf, "timeout after %ld ms", s->timeout_ms);
+  *got = xstrdup(buf);
+  int ok;
+  switch (s->end) {
+    case SCN_END_CLEAN:
+      ok = r->ending == ENDING_CLEAN || r->ending == ENDING_DEADLOCK;
+      *expected = xstrdup("clean");
+      break;
+    case SCN_END_FATAL:
+      ok = r->ending == ENDING_FATAL && msg && !strncmp(msg, s->end_text, strlen(s->end_text));
+      if (!ok && r->fatal && r->ending == ENDING_FATAL) ok = !strncmp(r->fatal, s->end_text, strlen(s->end_text));
+      *expected = fmt("fatal \"%s\"%s", s->end_text, NULL);
+      break;
+    default:
+      ok = (r->ending == ENDING_SIGNAL || r->ending == ENDING_FATAL) && r->signal == s->end_signal;
+      *expected = fmt("signal %s%s", scn_signal_name(s->end_signal), NULL);
+      break;
+  }
+  return ok;
+}
+
+void report_check(report *r) {
+  const scenario *s = r->s;
+  unsigned mask = ~0u;
+  if (r->dry_run) mask &= ~(1u << CK_TLS_DIVERGENCE);  /* an observation of real V8 */
+  char label[256], buf[512];
+  if (!r->dry_run) {
+    char *expected, *got;
+    if (ending_met(r, &expected, &got)) {
+      free(expected);
+      free(got);
+    } else {
+      mismatch(r, 0, 0, xstrdup("how the replay ended"), expected, got);
+    }
+  }
+  for (int i = 0; i < s->nsteps; i++) {
+    const scn_step *st = &s->steps[i];
+    rep_step *rs = &r->steps[i];
+    rs->reached = rs->started;
+    if (!rs->started) continue;
+    unsigned want = st->expect & mask, got = rs->got & mask;
+    report_step_label(st, label, sizeof label);
+    if (want != got) {
+      snprintf(buf, sizeof buf, "violations at step %d (%s)", i + 1, label);
+      mismatch(r, i + 1, st->line, xstrdup(buf), codes_str(want), codes_str(got));
+    }
+    if (r->dry_run || !rs->ended) continue;
+    if (st->op == CK_RUN && st->result != SCN_RESULT_ANY) {
+      int ok = st->result == SCN_RESULT_VALUE ? rs->run == V8P_RUN_VALUE && !strcmp(rs->text, st->result_text)
+             : st->result == SCN_RESULT_THROWS ? rs->run == V8P_RUN_THREW && strstr(rs->text, st->result_text) != NULL
+             : rs->run == V8P_RUN_TERMINATED;
+      if (!ok) {
+        const char *kind = st->result == SCN_RESULT_VALUE ? "\"%s\"%s" : st->result == SCN_RESULT_THROWS ? "throws \"%s\"%s" : "terminated%s%s";
+        const char *gk = rs->run == V8P_RUN_VALUE ? "\"%s\"%s" : rs->run == V8P_RUN_THREW ? "throws \"%s\"%s"
+                       : rs->run == V8P_RUN_TERMINATED ? "terminated%.0s%s" : "not run%.0s%s";
+        snprintf(buf, sizeof buf, "result of step %d (%s)", i + 1, label);
+        mismatch(r, i + 1, st->line, xstrdup(buf),
+                 fmt(kind, st->result == SCN_RESULT_TERMINATED ? "" : st->result_text, NULL),
+                 fmt(gk, rs->text ? rs->text : "", NULL));
+      }
+    }
+    if (st->op == CK_CHECK_CURRENT) {
+      const char *want_iso = st->check_target ? st->check_target : "none";
+      if (strcmp(rs->real ? rs->real : "", want_iso)) {
+        snprintf(buf, sizeof buf, "check current at step %d (%s)", i + 1, label);
+        mismatch(r, i + 1, st->line, xstrdup(buf), xstrdup(want_iso), xstrdup(rs->real ? rs->real : "?"));
+      }
+    }
+  }
+  if (r->finished) {
+    unsigned want = s->end_expect & mask, got = r->steps[s->nsteps].got & mask;
+    if (want != got)
+      mismatch(r, s->nsteps + 1, s->has_end_expect ? s->end_expect_line : 0,
+               xstrdup("violations at the end of the scenario"), codes_str(want), codes_str(got));
+  }
+  r->met = r->nmm == 0;
+}
