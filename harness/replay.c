@@ -3,6 +3,7 @@
 #include "replay.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ typedef struct replay {
   pthread_mutex_t out_mu; /* one emitted line at a time */
   int turn;               /* the step allowed to start next */
   char *started, *finished;
+  atomic_char *fed;       /* the checker has seen the step (set by the probe's sink) */
   rthread *threads;
   int nthreads;
   char **task_names;
@@ -84,7 +86,8 @@ static void sink(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv
   replay *r = ud;
   ck_checker *ck = v8p_checker(r->ps);
   if (fatal) emitf(r, "F", "s", fatal);
-  (void)ev;
+  if (ev && !ev->done && ev->step >= 1 && ev->step <= r->s->nsteps)
+    atomic_store(&r->fed[ev->step - 1], 1);
   for (size_t k = 0; k < nv; k++)
     emitf(r, "V", "dsssss", v[k].step, ck_code_name(v[k].code),
           v[k].thread >= 0 ? ck_thread_name(ck, v[k].thread) : "",
@@ -151,6 +154,16 @@ static void run_step(replay *r, rthread *t, int i, int will_block) {
   v8p_result_clear(&res);
 }
 
+/* The thread's end after its last step i: a background run of that step ends first. */
+static void end_thread(replay *r, rthread *t, int i) {
+  if (t->bg_run_iso != CK_NONE) {
+    v8p_run_done(r->ps, t->bg_run_iso);
+    t->bg_run_iso = CK_NONE;
+  }
+  v8p_call end = {CK_THREAD_END, CK_NONE, NULL, i + 1, -1, NULL, NULL, 0};
+  v8p_do(r->ps, &end, NULL);
+}
+
 static int is_lock_request(ck_op op) { return op == CK_LOCK || op == CK_RELOCK; }
 static int is_release(ck_op op) { return op == CK_UNLOCK || op == CK_UNLOCKER; }
 
@@ -172,10 +185,7 @@ static void *thread_main(void *arg) {
     const scn_step *st = &r->s->steps[i];
     pthread_mutex_lock(&r->mu);
     while (r->turn != i && !r->deadlock) pthread_cond_wait(&r->cv, &r->mu);
-    while (!r->deadlock && last >= 0 && !r->finished[last]) {
-      if (t->blocked_iso != CK_NONE) declare_deadlock(r, t);
-      else pthread_cond_wait(&r->cv, &r->mu);
-    }
+    while (!r->deadlock && last >= 0 && !r->finished[last]) pthread_cond_wait(&r->cv, &r->mu);
     if (r->deadlock) {
       pthread_mutex_unlock(&r->mu);
       break;
@@ -197,6 +207,8 @@ static void *thread_main(void *arg) {
     pthread_mutex_unlock(&r->mu);
 
     run_step(r, t, i, will_block);
+    /* The thread's implicit end, fed before the baton moves on (its own `end` aside). */
+    if (k == t->nsteps - 1 && st->op != CK_THREAD_END) end_thread(r, t, i);
 
     pthread_mutex_lock(&r->mu);
     t->blocked_iso = CK_NONE;
@@ -217,16 +229,6 @@ static void *thread_main(void *arg) {
     pthread_mutex_unlock(&r->mu);
     last = i;
   }
-  if (!r->deadlock && last >= 0) {
-    pthread_mutex_lock(&r->mu);
-    while (!r->finished[last] && !r->deadlock) pthread_cond_wait(&r->cv, &r->mu);
-    pthread_mutex_unlock(&r->mu);
-    if (t->bg_run_iso != CK_NONE) v8p_run_done(r->ps, t->bg_run_iso);
-    if (r->s->steps[last].op != CK_THREAD_END) {
-      v8p_call end = {CK_THREAD_END, CK_NONE, NULL, last + 1, -1, NULL, NULL, 0};
-      v8p_do(r->ps, &end, NULL);
-    }
-  }
   pthread_mutex_lock(&r->mu);
   t->done = 1;
   pthread_cond_broadcast(&r->cv);
@@ -243,7 +245,9 @@ static int setup(replay *r) {
   r->task_ids = calloc((size_t)s->nsteps, sizeof *r->task_ids);
   r->started = calloc((size_t)s->nsteps, 1);
   r->finished = calloc((size_t)s->nsteps, 1);
-  if (!r->threads || !r->task_names || !r->task_ids || !r->started || !r->finished) return -1;
+  r->fed = calloc((size_t)s->nsteps, sizeof *r->fed);
+  if (!r->threads || !r->task_names || !r->task_ids || !r->started || !r->finished || !r->fed)
+    return -1;
   for (int i = 0; i < s->nsteps; i++) {
     const scn_step *st = &s->steps[i];
     int t = index_of_thread(r, st->thread);
@@ -269,6 +273,12 @@ static void teardown(replay *r) {
   free(r->task_ids);
   free(r->started);
   free(r->finished);
+  free((void *)r->fed);
+}
+
+/* Blocked on a Locker, and the checker has seen the request (so its verdict is out). */
+static int waits_fed(replay *r, const rthread *t) {
+  return t->blocked_iso != CK_NONE && atomic_load(&r->fed[t->blocked_step]);
 }
 
 /* Where each thread stands, for a deadlock report. */
@@ -321,12 +331,19 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
       blocked += !r.threads[i].done && r.threads[i].blocked_iso != CK_NONE;
     }
     if (!live || r.deadlock) break;
-    if (blocked == live && r.turn >= s->nsteps) {
-      for (int i = 0; i < r.nthreads; i++)
-        if (!r.threads[i].done && r.threads[i].blocked_iso != CK_NONE) {
-          declare_deadlock(&r, &r.threads[i]);
-          break;
-        }
+    /* Nothing can proceed when the step holding the baton belongs to a thread blocked on
+     * a Locker (only a later step could release it), or when every step has started and
+     * every thread left is blocked. */
+    const rthread *stuck = NULL;
+    if (r.turn < s->nsteps) {
+      int owner = index_of_thread(&r, s->steps[r.turn].thread);
+      if (waits_fed(&r, &r.threads[owner])) stuck = &r.threads[owner];
+    } else if (blocked == live) {
+      for (int i = 0; i < r.nthreads && !stuck; i++)
+        if (!r.threads[i].done && waits_fed(&r, &r.threads[i])) stuck = &r.threads[i];
+    }
+    if (stuck) {
+      declare_deadlock(&r, stuck);
       break;
     }
     struct timespec until;

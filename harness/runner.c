@@ -77,10 +77,13 @@ static void buf_add(buf *b, const char *s, size_t n) {
 
 /* Applies the complete lines in b to the report and keeps the rest. */
 static void drain_lines(buf *b, report *r) {
+  static int echo = -1;  /* ISOREPLAY_RECORDS=1 echoes the child's records to stderr */
+  if (echo < 0) echo = getenv("ISOREPLAY_RECORDS") != NULL;
   size_t start = 0;
   for (size_t i = 0; i < b->n; i++) {
     if (b->p[i] != '\n') continue;
     b->p[i] = '\0';
+    if (echo) fprintf(stderr, "record: %s\n", b->p + start);
     report_apply(r, b->p + start);
     start = i + 1;
   }
