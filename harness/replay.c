@@ -281,7 +281,7 @@ static int waits_fed(replay *r, const rthread *t) {
   return t->blocked_iso != CK_NONE && atomic_load(&r->fed[t->blocked_step]);
 }
 
-/* Where each thread stands, for a deadlock report. */
+/* Where each thread stands, for a deadlock report (caller holds r->mu). */
 static void report_where(replay *r) {
   for (int i = 0; i < r->nthreads; i++) {
     rthread *t = &r->threads[i];
@@ -356,12 +356,15 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
     pthread_cond_timedwait(&r.cv, &r.mu, &until);
   }
   int deadlock = r.deadlock;
+  if (deadlock) report_where(&r);  /* under r.mu: the threads' state is still moving */
   pthread_mutex_unlock(&r.mu);
   if (deadlock) {
-    report_where(&r);
     v8p_end(r.ps, s->nsteps + 1);
     emitf(&r, "Z", "fs", now_us(&r), "deadlock");
-    if (!o->dry_run) return REPLAY_DEADLOCK;  /* threads are stuck in V8: leave them */
+    if (!o->dry_run) {  /* threads are stuck in V8: abandon them, the process ends */
+      for (int i = 0; i < r.nthreads; i++) pthread_detach(r.threads[i].tid);
+      return REPLAY_DEADLOCK;
+    }
   }
   for (int i = 0; i < r.nthreads; i++) pthread_join(r.threads[i].tid, NULL);
   if (!deadlock) {

@@ -152,11 +152,27 @@ static char *fatal_from_stderr(const char *err) {
   return out;
 }
 
+/* "==1==ERROR: ThreadSanitizer: SEGV on unknown address": the signal a sanitizer caught
+ * (it then exits with a status instead of dying by the signal), or 0. */
+static int sanitizer_signal(const char *err) {
+  static const struct { const char *name; int sig; } SIGS[] = {
+    {"SEGV", SIGSEGV}, {"BUS", SIGBUS}, {"ABRT", SIGABRT}, {"FPE", SIGFPE}, {"ILL", SIGILL}, {"TRAP", SIGTRAP}};
+  const char *p = err ? strstr(err, "Sanitizer: ") : NULL;
+  for (; p; p = strstr(p + 1, "Sanitizer: ")) {
+    const char *what = p + strlen("Sanitizer: ");
+    for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; i++) {
+      size_t n = strlen(SIGS[i].name);
+      if (!strncmp(what, SIGS[i].name, n) && !strncmp(what + n, " on ", 4)) return SIGS[i].sig;
+    }
+  }
+  return 0;
+}
+
 void report_set_ending(report *r, int status, int timed_out, const char *err) {
   free(r->child_stderr);
   r->child_stderr = xstrdup(err ? err : "");
   if (!r->fatal) r->fatal = fatal_from_stderr(err);
-  int asan_segv = err && strstr(err, "AddressSanitizer: SEGV");
+  int deadly = sanitizer_signal(err);  /* a sanitizer caught the signal and exited */
   int sanitizer = err && (strstr(err, "ERROR: AddressSanitizer") || strstr(err, "WARNING: ThreadSanitizer") ||
                           strstr(err, "ERROR: LeakSanitizer") || strstr(err, "runtime error:"));
   if (timed_out) {
@@ -167,9 +183,9 @@ void report_set_ending(report *r, int status, int timed_out, const char *err) {
     r->ending = r->fatal ? ENDING_FATAL : ENDING_SIGNAL;
   } else if (WIFEXITED(status)) {
     r->exit_code = WEXITSTATUS(status);
-    if (asan_segv) {
-      r->ending = ENDING_SIGNAL;
-      r->signal = SIGSEGV;
+    if (deadly) {
+      r->signal = deadly;
+      r->ending = r->fatal ? ENDING_FATAL : ENDING_SIGNAL;
     } else if (r->finished && r->exit_code == 0) {
       if (r->ending != ENDING_DEADLOCK) r->ending = ENDING_CLEAN;
     } else {
