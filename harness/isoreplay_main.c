@@ -60,6 +60,18 @@ static int load_all(char **files, int n, scenario **out) {
   return bad;
 }
 
+/* Frees what main allocated and returns status. */
+static int finish(int status, char **files, scenario **scns, report **reps, int n) {
+  for (int i = 0; i < n; i++) {
+    if (reps) report_free(reps[i]);
+    if (scns) scn_free(scns[i]);
+  }
+  free(reps);
+  free(scns);
+  free(files);
+  return status;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage_error("a command is needed");
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -80,31 +92,26 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--dry-run") && !check_only) dry = 1;
     else if (!strcmp(argv[i], "--quiet")) quiet = 1;
     else if (!strcmp(argv[i], "--json") && !check_only) {
-      if (++i == argc) return usage_error("--json needs a file name");
+      if (++i == argc) return finish(usage_error("--json needs a file name"), files, NULL, NULL, 0);
       json = argv[i];
     } else if (argv[i][0] == '-' && argv[i][1]) {
       char msg[300];
       snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
-      return usage_error(msg);
+      return finish(usage_error(msg), files, NULL, NULL, 0);
     } else {
       files[nfiles++] = argv[i];
     }
   }
-  if (!nfiles) return usage_error("no scenario file given");
+  if (!nfiles) return finish(usage_error("no scenario file given"), files, NULL, NULL, 0);
   scenario **scns = calloc((size_t)nfiles, sizeof *scns);
   report **reps = calloc((size_t)nfiles, sizeof *reps);
-  if (!scns || !reps) return 3;
-  if (load_all(files, nfiles, scns)) {
-    for (int i = 0; i < nfiles; i++) scn_free(scns[i]);
-    return 2;
-  }
+  if (!scns || !reps) return finish(3, files, scns, reps, 0);
+  if (load_all(files, nfiles, scns)) return finish(2, files, scns, reps, nfiles);
   if (check_only) {
-    for (int i = 0; i < nfiles; i++) {
+    for (int i = 0; i < nfiles; i++)
       if (!quiet) printf("%s: ok: \"%s\", %d step%s\n", files[i], scns[i]->title, scns[i]->nsteps,
                          scns[i]->nsteps == 1 ? "" : "s");
-      scn_free(scns[i]);
-    }
-    return 0;
+    return finish(0, files, scns, reps, nfiles);
   }
   run_opts o = {dry, ISOREPLAY_FLAVOR_NAME};
   int passed = 0, failed = 0, skipped = 0, internal = 0;
@@ -129,12 +136,5 @@ int main(int argc, char **argv) {
     if (skipped) printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     else printf("%d passed, %d failed\n", passed, failed);
   }
-  for (int i = 0; i < nfiles; i++) {
-    report_free(reps[i]);
-    scn_free(scns[i]);
-  }
-  free(reps);
-  free(scns);
-  free(files);
-  return internal ? 3 : failed ? 1 : 0;
+  return finish(internal ? 3 : failed ? 1 : 0, files, scns, reps, nfiles);
 }

@@ -22,6 +22,7 @@ typedef struct rthread {
   int blocked_step;
   int bg_run_iso;         /* a background run whose end is not yet fed, or CK_NONE */
   int done;
+  int ck_id;              /* the checker's id of this thread (-1 until attached) */
   pthread_t tid;
 } rthread;
 
@@ -123,6 +124,23 @@ static void declare_deadlock(replay *r, const rthread *t) {
   pthread_cond_broadcast(&r->cv);
 }
 
+static int is_lock_request(ck_op op) { return op == CK_LOCK || op == CK_RELOCK; }
+static int is_release(ck_op op) { return op == CK_UNLOCK || op == CK_UNLOCKER; }
+
+/* After a release: if the Locker is free and a thread waits for it, wait until that
+ * thread holds it, so who holds it next, and the order of the two steps' records,
+ * never depend on timing. */
+static void hand_over(replay *r, int iso) {
+  pthread_mutex_lock(&r->mu);
+  while (!r->deadlock && v8p_lock_owner(r->ps, iso) < 0) {
+    int waiting = 0;
+    for (int w = 0; w < r->nthreads; w++) waiting |= r->threads[w].blocked_iso == iso;
+    if (!waiting) break;
+    pthread_cond_wait(&r->cv, &r->mu);
+  }
+  pthread_mutex_unlock(&r->mu);
+}
+
 /* Executes step i on the calling thread (the baton is already passed if it must be). */
 static void run_step(replay *r, rthread *t, int i, int will_block) {
   const scn_step *st = &r->s->steps[i];
@@ -142,6 +160,7 @@ static void run_step(replay *r, rthread *t, int i, int will_block) {
     if (!r->deadlock) v8p_acquired(r->ps, c.isolate);
   }
   if (st->op == CK_RUN && st->background && res.executed) t->bg_run_iso = c.isolate;
+  if (is_release(st->op)) hand_over(r, c.isolate);
   const char *note = res.message;
   char buf[256];
   if (st->op == CK_CHECK_CURRENT && !r->o->dry_run) {
@@ -164,14 +183,12 @@ static void end_thread(replay *r, rthread *t, int i) {
   v8p_do(r->ps, &end, NULL);
 }
 
-static int is_lock_request(ck_op op) { return op == CK_LOCK || op == CK_RELOCK; }
-static int is_release(ck_op op) { return op == CK_UNLOCK || op == CK_UNLOCKER; }
-
 static void *thread_main(void *arg) {
   rthread *t = arg;
   replay *r = t->r;
   v8p_error err;
-  if (v8p_thread_attach(r->ps, t->name, NULL, &err) != V8P_OK) {
+  int id = -1;
+  if (v8p_thread_attach(r->ps, t->name, &id, &err) != V8P_OK) {
     emitf(r, "D", "ds", 0, err.message);
     pthread_mutex_lock(&r->mu);
     r->deadlock = 1;
@@ -179,6 +196,9 @@ static void *thread_main(void *arg) {
     pthread_mutex_unlock(&r->mu);
     return NULL;
   }
+  pthread_mutex_lock(&r->mu);
+  t->ck_id = id;
+  pthread_mutex_unlock(&r->mu);
   int last = -1;
   for (int k = 0; k < t->nsteps; k++) {
     int i = t->steps[k];
@@ -214,16 +234,6 @@ static void *thread_main(void *arg) {
     t->blocked_iso = CK_NONE;
     r->finished[i] = 1;
     pthread_cond_broadcast(&r->cv);
-    /* A release hands the Locker to a waiter before the next step may start, so who
-     * holds it never depends on timing. */
-    if (is_release(st->op) && v8p_lock_owner(r->ps, iso) < 0) {
-      for (;;) {
-        int waiting = 0;
-        for (int w = 0; w < r->nthreads; w++) waiting |= r->threads[w].blocked_iso == iso;
-        if (!waiting || r->deadlock) break;
-        pthread_cond_wait(&r->cv, &r->mu);
-      }
-    }
     if (!st->background && !will_block && r->turn == i) r->turn = i + 1;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
@@ -253,7 +263,7 @@ static int setup(replay *r) {
     int t = index_of_thread(r, st->thread);
     if (t < 0) {
       t = r->nthreads++;
-      r->threads[t] = (rthread){r, st->thread, NULL, 0, CK_NONE, 0, CK_NONE, 0, 0};
+      r->threads[t] = (rthread){r, st->thread, NULL, 0, CK_NONE, 0, CK_NONE, 0, -1, 0};
     }
     rthread *rt = &r->threads[t];
     if (!rt->steps && !(rt->steps = malloc((size_t)s->nsteps * sizeof *rt->steps))) return -1;
@@ -276,9 +286,13 @@ static void teardown(replay *r) {
   free((void *)r->fed);
 }
 
-/* Blocked on a Locker, and the checker has seen the request (so its verdict is out). */
+/* Stuck on a Locker: the checker has seen the request (so its verdict is out) and
+ * another thread holds it. (Free means the waiter is about to take it; held by the
+ * waiter itself means it just did.) Caller holds r->mu. */
 static int waits_fed(replay *r, const rthread *t) {
-  return t->blocked_iso != CK_NONE && atomic_load(&r->fed[t->blocked_step]);
+  if (t->blocked_iso == CK_NONE || !atomic_load(&r->fed[t->blocked_step])) return 0;
+  int owner = v8p_lock_owner(r->ps, t->blocked_iso);
+  return owner >= 0 && owner != t->ck_id;
 }
 
 /* Where each thread stands, for a deadlock report (caller holds r->mu). */

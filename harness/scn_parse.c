@@ -144,7 +144,8 @@ static int substitute(parser *p, int line, const char *src, size_t n) {
         v = &p->vars[k];
     if (!v) {
       free(out);
-      p->cur_text = NULL;
+      free(p->cur_text);
+      p->cur_text = NULL;  /* the diagnostic shows the source line */
       return err(p, line, (int)i + 1, p->nvars ? "unknown loop variable '%.*s'"
                                                : "'%.*s' outside a repeat block",
                  (int)(j - i), src + i);

@@ -1,0 +1,204 @@
+// parser_test.cc — the scenario language: what parses, and every kind of bad input
+// reported as FILE:LINE:COL: error: with the line and a caret.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+extern "C" {
+#include "scenario.h"
+}
+
+namespace {
+
+struct Parsed {
+  scenario* s = nullptr;
+  std::string diag;
+  ~Parsed() { scn_free(s); }
+};
+
+void Parse(const std::string& text, Parsed* p, const char* path = "t.scn") {
+  char* diag = nullptr;
+  scn_parse(path, text.data(), text.size(), &p->s, &diag);
+  if (diag) p->diag = diag;
+  free(diag);
+}
+
+// Parses text that must fail; returns the diagnostic.
+std::string Bad(const std::string& text) {
+  Parsed p;
+  Parse(text, &p);
+  EXPECT_EQ(nullptr, p.s) << "expected an error for:\n" << text;
+  return p.diag;
+}
+
+const std::string kHead = "title \"t\"\n";
+
+}  // namespace
+
+TEST(Parser, TheSpecExampleParsesWithEveryPart) {
+  Parsed p;
+  Parse("title  \"Two runtimes\"\nsource \"denoland/rusty_v8#1628\"\nmodel  rusty_v8\n\n"
+        "w1:   new A\nw1:   run A \"globalThis.n = 40 + 2\" => \"42\"\nw1:   new B\n"
+        "main: terminate A\nw1:   drop A                     ! drop-order, tls-divergence\n"
+        "w1:   drop B\n",
+        &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  EXPECT_STREQ("Two runtimes", p.s->title);
+  EXPECT_EQ(CK_MODEL_RUSTY_V8, p.s->model);
+  ASSERT_EQ(6, p.s->nsteps);
+  EXPECT_EQ(SCN_RESULT_VALUE, p.s->steps[1].result);
+  EXPECT_STREQ("42", p.s->steps[1].result_text);
+  EXPECT_EQ(9, p.s->steps[4].line);
+  EXPECT_EQ((1u << CK_DROP_ORDER) | (1u << CK_TLS_DIVERGENCE), p.s->steps[4].expect);
+  EXPECT_TRUE(p.s->steps[4].has_expect);
+  EXPECT_FALSE(p.s->steps[5].has_expect);
+}
+
+TEST(Parser, DirectivesTasksBackgroundContextsAndEndExpectation) {
+  Parsed p;
+  Parse("title \"x\"\ntags a b\ntimeout 250ms\nexpect-end fatal \"Disposing\"\n"
+        "skip tsan \"slow\"\nfatal-handler continue\n"
+        "w1/t1: new A\nw1/t1: context A as c2\nw1/t1: run A \"s\\t\\\"q\\\"\" in c2 => throws \"E\" &\n"
+        "w1/t1: wait\nw1/t1: await ! suspend-while-entered\nw1: check current none\n"
+        "w1: check current A\nw1: end\n! leaked-isolate\n",
+        &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  EXPECT_EQ(250, p.s->timeout_ms);
+  EXPECT_EQ(SCN_END_FATAL, p.s->end);
+  EXPECT_STREQ("Disposing", p.s->end_text);
+  EXPECT_EQ(2, p.s->ntags);
+  EXPECT_TRUE(p.s->fatal_continue);
+  const char* reason = nullptr;
+  EXPECT_TRUE(scn_skipped(p.s, "tsan", &reason));
+  EXPECT_STREQ("slow", reason);
+  EXPECT_FALSE(scn_skipped(p.s, "asan", &reason));
+  EXPECT_STREQ("t1", p.s->steps[0].task);
+  EXPECT_STREQ("c2", p.s->steps[1].context);
+  EXPECT_STREQ("s\t\"q\"", p.s->steps[2].js);
+  EXPECT_STREQ("c2", p.s->steps[2].context);
+  EXPECT_EQ(SCN_RESULT_THROWS, p.s->steps[2].result);
+  EXPECT_TRUE(p.s->steps[2].background);
+  EXPECT_EQ(nullptr, p.s->steps[5].check_target);
+  EXPECT_STREQ("A", p.s->steps[6].check_target);
+  EXPECT_EQ(CK_THREAD_END, p.s->steps[7].op);
+  EXPECT_TRUE(p.s->has_end_expect);
+  EXPECT_EQ(1u << CK_LEAKED_ISOLATE, p.s->end_expect);
+}
+
+TEST(Parser, RepeatExpandsNestedBlocksAndSubstitutesNamesAndStrings) {
+  Parsed p;
+  Parse(kHead + "repeat 3 as i\n  T$i: new I$i\n  repeat 2 as j\n    T$i: run I$i \"$i*$j\"\n  done\ndone\n", &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  ASSERT_EQ(9, p.s->nsteps);
+  EXPECT_STREQ("T0", p.s->steps[0].thread);
+  EXPECT_STREQ("I2", p.s->steps[6].isolate);
+  EXPECT_STREQ("2*1", p.s->steps[8].js);
+  EXPECT_EQ(5, p.s->steps[8].line);            // the template line of the inner run
+  EXPECT_EQ(4, p.s->steps[8].iteration_line);  // the inner repeat
+}
+
+TEST(ParserErrors, UnknownOp) {
+  std::string d = Bad(kHead + "T1: frobnicate A\n");
+  EXPECT_EQ(0u, d.find("t.scn:2:5: error: unknown op 'frobnicate'")) << d;
+  EXPECT_NE(std::string::npos, d.find("\n  T1: frobnicate A\n      ^\n")) << d;
+}
+
+TEST(ParserErrors, IsolateUsedBeforeNew) {
+  std::string d = Bad(kHead + "T1: new A\nT1: enter B\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:11: error: isolate 'B' is used before 'new B'")) << d;
+  EXPECT_NE(std::string::npos, d.find("  T1: enter B\n            ^\n")) << d;
+}
+
+TEST(ParserErrors, NameCreatedTwice) {
+  std::string d = Bad(kHead + "T1: new A\nT2: new A\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:9: error: isolate 'A' is created twice (first 'new' at line 2)")) << d;
+}
+
+TEST(ParserErrors, AwaitWithoutATask) {
+  std::string d = Bad(kHead + "w1: new A\nw1: await\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:5: error: 'await' needs a task: write w1/TASK: await")) << d;
+}
+
+TEST(ParserErrors, UnterminatedString) {
+  std::string d = Bad(kHead + "T1: new A\nT1: run A \"1 + 1\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:11: error: unterminated string")) << d;
+  EXPECT_NE(std::string::npos, d.find("  T1: run A \"1 + 1\n            ^\n")) << d;
+}
+
+TEST(ParserErrors, BadDuration) {
+  std::string d = Bad("title \"t\"\ntimeout 5min\nT1: new A\n");
+  EXPECT_EQ(0u, d.find("t.scn:2:9: error: bad duration '5min': write it as 250ms or 5s")) << d;
+}
+
+TEST(ParserErrors, RepeatWithoutDone) {
+  std::string d = Bad(kHead + "repeat 3 as i\n  T1: new I$i\n");
+  EXPECT_EQ(0u, d.find("t.scn:2:1: error: 'repeat' without a matching 'done'")) << d;
+  EXPECT_NE(std::string::npos, d.find("  repeat 3 as i\n  ^\n")) << d;
+}
+
+TEST(ParserErrors, ExpectationCodeNotInTheCatalog) {
+  std::string d = Bad(kHead + "T1: new A\nT1: exit A ! exit-order, drop_order\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:26: error: 'drop_order' is not a violation code")) << d;
+}
+
+TEST(ParserErrors, EmptyFile) {
+  std::string d = Bad("");
+  EXPECT_EQ(0u, d.find("t.scn:1:1: error: empty file")) << d;
+}
+
+TEST(ParserErrors, BinaryFile) {
+  std::string text = kHead + "T1: new A\n";
+  text += std::string("\x7f" "ELF\x02\x01\x01\x00\x00", 9);
+  std::string d = Bad(text);
+  EXPECT_EQ(0u, d.find("t.scn:3:8: error: binary file: a NUL byte")) << d;
+  std::string bad_utf8 = kHead + "T1: new A\xff\n";
+  d = Bad(bad_utf8);
+  EXPECT_EQ(0u, d.find("t.scn:2:10: error: not UTF-8 text (byte 0xff)")) << d;
+}
+
+TEST(ParserErrors, TenMegabyteFileIsRefusedBeforeReadingIt) {
+  char path[] = "/tmp/isoreplay-big-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string line = "T1: gc A  # padding padding padding padding padding padding padding\n";
+  std::string chunk;
+  while (chunk.size() < (1u << 20)) chunk += line;
+  std::string head = kHead + "T1: new A\n";
+  ASSERT_EQ((ssize_t)head.size(), write(fd, head.data(), head.size()));
+  for (int i = 0; i < 10; i++) ASSERT_EQ((ssize_t)chunk.size(), write(fd, chunk.data(), chunk.size()));
+  close(fd);
+  scenario* s = nullptr;
+  char* diag = nullptr;
+  EXPECT_EQ(-1, scn_load(path, &s, &diag));
+  EXPECT_EQ(nullptr, s);
+  std::string d = diag ? diag : "";
+  free(diag);
+  unlink(path);
+  EXPECT_NE(std::string::npos, d.find(std::string(path) + ":1:1: error: the file is ")) << d;
+  EXPECT_NE(std::string::npos, d.find("scenario files are limited to 4194304 bytes")) << d;
+}
+
+TEST(ParserErrors, LineOfAHundredThousandCharacters) {
+  std::string d = Bad(kHead + "T1: new A\nT1: run A \"" + std::string(100000, 'x') + "\"\n");
+  EXPECT_EQ(0u, d.find("t.scn:3:4097: error: line is 100012 characters long; lines are limited to 4096")) << d;
+  EXPECT_LT(d.size(), 600u) << "the echoed line is cut around the column";
+  EXPECT_NE(std::string::npos, d.find("...xxxx")) << d;
+}
+
+TEST(ParserErrors, MoreMalformedInputs) {
+  EXPECT_EQ(0u, Bad("T1: new A\n").find("t.scn:1:1: error: missing 'title")) ;
+  EXPECT_EQ(0u, Bad(kHead).find("t.scn:2:1: error: no steps"));
+  EXPECT_EQ(0u, Bad(kHead + "done\n").find("t.scn:2:1: error: 'done' without a matching 'repeat'"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\ntitle \"again\"\n").find("t.scn:3:1: error: header directive 'title' after the first step"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A => \"1\"\n").find("t.scn:2:11: error: '=>' gives the result of a run"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: wait\n").find("t.scn:3:5: error: 'wait' with no background step"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: end\nT1: gc A\n").find("t.scn:4:1: error: thread 'T1' ended at line 3"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new I$i\n").find("t.scn:2:10: error: '$i' outside a repeat block"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\n! leaked-isolate\nT1: gc A\n").find("t.scn:4:1: error: a step after the end-of-scenario expectation"));
+  EXPECT_EQ(0u, Bad("title \"t\"\nexpect-end signal SEGFAULT\nT1: new A\n").find("t.scn:2:19: error: unknown signal 'SEGFAULT'"));
+  EXPECT_EQ(0u, Bad("title \"t\"\nmodel v9\nT1: new A\n").find("t.scn:2:7: error: unknown model 'v9'"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A & ! \n").find("t.scn:2:15: error: expected a violation code after '!'"));
+}
