@@ -31,9 +31,11 @@ typedef struct replay {
   const replay_opts *o;
   v8p_session *ps;
   pthread_mutex_t mu;     /* baton and scheduler state; never held across a V8 call */
-  pthread_cond_t cv;
+  pthread_cond_t cv;      /* the baton and step state: the scenario's threads wait here */
+  pthread_cond_t mon_cv;  /* the monitor: a thread done or blocked, a deadlock */
   pthread_mutex_t out_mu; /* one emitted line at a time */
-  int turn;               /* the step allowed to start next */
+  int turn;               /* the step allowed to start next (under mu) */
+  atomic_int turn_seen;   /* a copy of turn for waiters that spin before they block */
   char *started, *finished;
   atomic_char *fed;       /* the checker has seen the step (set by the probe's sink) */
   rthread *threads;
@@ -122,6 +124,19 @@ static void declare_deadlock(replay *r, const rthread *t) {
            owner >= 0 ? ck_thread_name(v8p_checker(r->ps), owner) : "nobody", t->name);
   emitf(r, "D", "ds", t->blocked_step + 1, msg);
   pthread_cond_broadcast(&r->cv);
+  pthread_cond_signal(&r->mon_cv);
+}
+
+/* Passes the baton (caller holds r->mu and broadcasts r->cv). */
+static void set_turn(replay *r, int turn) {
+  r->turn = turn;
+  atomic_store(&r->turn_seen, turn);
+}
+
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
 }
 
 static int is_lock_request(ck_op op) { return op == CK_LOCK || op == CK_RELOCK; }
@@ -193,6 +208,7 @@ static void *thread_main(void *arg) {
     pthread_mutex_lock(&r->mu);
     r->deadlock = 1;
     pthread_cond_broadcast(&r->cv);
+    pthread_cond_signal(&r->mon_cv);
     pthread_mutex_unlock(&r->mu);
     return NULL;
   }
@@ -203,6 +219,9 @@ static void *thread_main(void *arg) {
   for (int k = 0; k < t->nsteps; k++) {
     int i = t->steps[k];
     const scn_step *st = &r->s->steps[i];
+    /* A waiter on the other core sees its turn within a microsecond if it spins a
+     * little before it blocks (the cond wake alone costs 10-30 us on this machine). */
+    for (int spin = 0; spin < 4000 && atomic_load(&r->turn_seen) < i; spin++) cpu_relax();
     pthread_mutex_lock(&r->mu);
     while (r->turn != i && !r->deadlock) pthread_cond_wait(&r->cv, &r->mu);
     while (!r->deadlock && last >= 0 && !r->finished[last]) pthread_cond_wait(&r->cv, &r->mu);
@@ -219,9 +238,10 @@ static void *thread_main(void *arg) {
     if (will_block) {
       t->blocked_iso = iso;
       t->blocked_step = i;
+      pthread_cond_signal(&r->mon_cv);
     }
     if (st->background || will_block) {
-      r->turn = i + 1;
+      set_turn(r, i + 1);
       pthread_cond_broadcast(&r->cv);
     }
     pthread_mutex_unlock(&r->mu);
@@ -234,7 +254,7 @@ static void *thread_main(void *arg) {
     t->blocked_iso = CK_NONE;
     r->finished[i] = 1;
     pthread_cond_broadcast(&r->cv);
-    if (!st->background && !will_block && r->turn == i) r->turn = i + 1;
+    if (!st->background && !will_block && r->turn == i) set_turn(r, i + 1);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     last = i;
@@ -242,6 +262,7 @@ static void *thread_main(void *arg) {
   pthread_mutex_lock(&r->mu);
   t->done = 1;
   pthread_cond_broadcast(&r->cv);
+  pthread_cond_signal(&r->mon_cv);
   pthread_mutex_unlock(&r->mu);
   v8p_thread_detach(r->ps);
   return NULL;
@@ -322,6 +343,7 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
   clock_gettime(CLOCK_MONOTONIC, &r.t0);
   pthread_mutex_init(&r.mu, NULL);
   pthread_cond_init(&r.cv, NULL);
+  pthread_cond_init(&r.mon_cv, NULL);
   pthread_mutex_init(&r.out_mu, NULL);
   v8p_options po = {s->model, o->dry_run, s->fatal_continue ? V8P_FATAL_CONTINUE : V8P_FATAL_ABORT,
                     sink, &r};
@@ -367,7 +389,7 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
       until.tv_sec++;
       until.tv_nsec -= 1000000000L;
     }
-    pthread_cond_timedwait(&r.cv, &r.mu, &until);
+    pthread_cond_timedwait(&r.mon_cv, &r.mu, &until);
   }
   int deadlock = r.deadlock;
   if (deadlock) report_where(&r);  /* under r.mu: the threads' state is still moving */

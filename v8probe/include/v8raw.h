@@ -18,6 +18,11 @@ void v8raw_enter_exit(v8raw_isolate *iso, long n);
  * Global reset, Dispose — what `new; enter; context; exit; dispose` does through the probe. */
 void v8raw_new_context_dispose(long n);
 
+/* What the 100-isolate benchmark scenario does, straight, on the calling thread:
+ * for each of n isolates New, Enter, HandleScope + Context::New + compile + run js
+ * (result converted to a string), Exit; then Dispose them in creation order. */
+void v8raw_many_isolates(int n, const char *js);
+
 #ifdef __cplusplus
 }
 #endif
