@@ -219,3 +219,34 @@ TEST(Cli, UsageVersionAndCheck) {
   EXPECT_NE(std::string::npos, c.out.find("ok: \"Four threads")) << c.out;
   EXPECT_EQ(2, RunCli("check /nonexistent.scn").status);
 }
+
+TEST(Cli, SkipForThisBuildIsReportedWithItsReasonAndCountsAsSkipped) {
+  char path[] = "/tmp/isoreplay-skip-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string text = std::string("title \"skipped here\"\nskip ") + ISOREPLAY_FLAVOR_NAME +
+                     " \"needs a debug V8\"\nT1: new A\nT1: enter A\nT1: dispose A\n";
+  ASSERT_EQ((ssize_t)text.size(), write(fd, text.data(), text.size()));
+  close(fd);
+  std::string json = testing::TempDir() + "/skip.json";
+  Cli r = RunCli("run --json " + json + " " + path + " " + kSrc + "/scenarios/correct/create-here-use-there.scn");
+  unlink(path);
+  EXPECT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find(std::string(path) + ": SKIP (" + ISOREPLAY_FLAVOR_NAME +
+                                          " build): needs a debug V8")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("\n1 passed, 0 failed, 1 skipped\n")) << r.out;
+  json_t* root = LoadJson(json);
+  ASSERT_NE(nullptr, root);
+  json_t* sc = json_array_get(json_object_get(root, "scenarios"), 0);
+  EXPECT_STREQ("skipped", Str(sc, "outcome"));
+  EXPECT_STREQ("needs a debug V8", Str(sc, "skip_reason"));
+  EXPECT_EQ(1, json_integer_value(json_object_get(json_object_get(root, "summary"), "skipped")));
+  json_decref(root);
+}
+
+TEST(Cli, AReportThatCannotBeWrittenIsAnInternalError) {
+  Cli r = RunCli("run --quiet --dry-run --json /nonexistent-dir/report.json " + kSrc +
+                 "/scenarios/correct/create-here-use-there.scn");
+  EXPECT_EQ(3, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("isoreplay: cannot write /nonexistent-dir/report.json")) << r.out;
+}
