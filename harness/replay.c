@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "records.h"
+#include "sanitizer.h"
 #include "v8probe.h"
+#include "witness.h"
 
 typedef struct rthread {
   struct replay *r;
@@ -23,6 +25,8 @@ typedef struct rthread {
   int bg_run_iso;         /* a background run whose end is not yet fed, or CK_NONE */
   int done;
   int ck_id;              /* the checker's id of this thread (-1 until attached) */
+  int ended;              /* its end was fed (under r->mu) */
+  char end_sync;          /* TSan: released at its end, acquired by every later step */
   pthread_t tid;
 } rthread;
 
@@ -188,6 +192,17 @@ static void run_step(replay *r, rthread *t, int i, int will_block) {
   v8p_result_clear(&res);
 }
 
+/* The thread has ended (implicitly or by `end`): it counts as joined from now on, so
+ * what it did is visible to every later step, for TSan too. */
+static void mark_ended(replay *r, rthread *t) {
+  witness_loud_begin();
+  witness_release(&t->end_sync);
+  witness_loud_end();
+  pthread_mutex_lock(&r->mu);
+  t->ended = 1;
+  pthread_mutex_unlock(&r->mu);
+}
+
 /* The thread's end after its last step i: a background run of that step ends first. */
 static void end_thread(replay *r, rthread *t, int i) {
   if (t->bg_run_iso != CK_NONE) {
@@ -196,9 +211,29 @@ static void end_thread(replay *r, rthread *t, int i) {
   }
   v8p_call end = {CK_THREAD_END, CK_NONE, NULL, i + 1, -1, NULL, NULL, 0};
   v8p_do(r->ps, &end, NULL);
+  mark_ended(r, t);
+}
+
+/* Before a step: TSan learns that every thread that has ended was joined. */
+static void join_ended(replay *r, const rthread *self) {
+#ifdef ISOREPLAY_TSAN
+  char *syncs[64];
+  int n = 0;
+  pthread_mutex_lock(&r->mu);
+  for (int k = 0; k < r->nthreads && n < 64; k++)
+    if (&r->threads[k] != self && r->threads[k].ended) syncs[n++] = &r->threads[k].end_sync;
+  pthread_mutex_unlock(&r->mu);
+  witness_loud_begin();
+  for (int k = 0; k < n; k++) witness_acquire(syncs[k]);
+  witness_loud_end();
+#else
+  (void)r;
+  (void)self;
+#endif
 }
 
 static void *thread_main(void *arg) {
+  witness_quiet_begin();  /* the scheduler's own synchronization stays out of TSan's sight */
   rthread *t = arg;
   replay *r = t->r;
   v8p_error err;
@@ -210,6 +245,7 @@ static void *thread_main(void *arg) {
     pthread_cond_broadcast(&r->cv);
     pthread_cond_signal(&r->mon_cv);
     pthread_mutex_unlock(&r->mu);
+    witness_quiet_end();
     return NULL;
   }
   pthread_mutex_lock(&r->mu);
@@ -246,7 +282,11 @@ static void *thread_main(void *arg) {
     }
     pthread_mutex_unlock(&r->mu);
 
+    join_ended(r, t);
+    sanitizer_set_step(i + 1, st->isolate);
     run_step(r, t, i, will_block);
+    sanitizer_set_step(0, NULL);
+    if (st->op == CK_THREAD_END) mark_ended(r, t);
     /* The thread's implicit end, fed before the baton moves on (its own `end` aside). */
     if (k == t->nsteps - 1 && st->op != CK_THREAD_END) end_thread(r, t, i);
 
@@ -265,6 +305,7 @@ static void *thread_main(void *arg) {
   pthread_cond_signal(&r->mon_cv);
   pthread_mutex_unlock(&r->mu);
   v8p_thread_detach(r->ps);
+  witness_quiet_end();
   return NULL;
 }
 
@@ -284,7 +325,7 @@ static int setup(replay *r) {
     int t = index_of_thread(r, st->thread);
     if (t < 0) {
       t = r->nthreads++;
-      r->threads[t] = (rthread){r, st->thread, NULL, 0, CK_NONE, 0, CK_NONE, 0, -1, 0};
+      r->threads[t] = (rthread){r, st->thread, NULL, 0, CK_NONE, 0, CK_NONE, 0, -1, 0, 0, 0};
     }
     rthread *rt = &r->threads[t];
     if (!rt->steps && !(rt->steps = malloc((size_t)s->nsteps * sizeof *rt->steps))) return -1;
@@ -335,7 +376,16 @@ static void report_where(replay *r) {
   }
 }
 
+static replay_end replay_quiet(const scenario *s, const replay_opts *o);
+
 replay_end replay_run(const scenario *s, const replay_opts *o) {
+  witness_quiet_begin();
+  replay_end e = replay_quiet(s, o);
+  witness_quiet_end();
+  return e;
+}
+
+static replay_end replay_quiet(const scenario *s, const replay_opts *o) {
   replay r;
   memset(&r, 0, sizeof r);
   r.s = s;
@@ -357,7 +407,10 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
     emitf(&r, "D", "ds", 0, "out of memory setting up the replay");
     return REPLAY_FAILED;
   }
+  /* Creating and joining threads orders them in the real program too: loud. */
+  witness_loud_begin();
   for (int i = 0; i < r.nthreads; i++) pthread_create(&r.threads[i].tid, NULL, thread_main, &r.threads[i]);
+  witness_loud_end();
   /* Wait until every thread is done, or the only ones left wait on Lockers forever. */
   pthread_mutex_lock(&r.mu);
   for (;;) {
@@ -402,7 +455,9 @@ replay_end replay_run(const scenario *s, const replay_opts *o) {
       return REPLAY_DEADLOCK;
     }
   }
+  witness_loud_begin();
   for (int i = 0; i < r.nthreads; i++) pthread_join(r.threads[i].tid, NULL);
+  witness_loud_end();
   if (!deadlock) {
     v8p_end(r.ps, s->nsteps + 1);
     emitf(&r, "Z", "fs", now_us(&r), "done");

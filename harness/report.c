@@ -1,5 +1,5 @@
 /* report.c — builds a report from protocol lines and checks the expectations. */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE
 #include "report.h"
 
 #include <signal.h>
@@ -52,6 +52,10 @@ void report_free(report *r) {
     free(r->mm[i].expected);
     free(r->mm[i].got);
   }
+  san_free(r->san, r->nsan);
+  for (int i = 0; i < r->nattrib; i++) free(r->attrib[i]);
+  free(r->attrib);
+  free(r->san_log);
   free(r->steps);
   free(r->v);
   free(r->where);
@@ -126,6 +130,16 @@ void report_apply(report *r, char *line) {
         if (r->where[r->nwhere]) snprintf(r->where[r->nwhere++], len, "%s: %s", f[1], f[2]);
       }
       break;
+    case 'T':
+      if (n >= 4) {
+        char **q = realloc(r->attrib, (size_t)(r->nattrib + 1) * sizeof *q);
+        if (!q) break;
+        r->attrib = q;
+        size_t len = strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 3;
+        r->attrib[r->nattrib] = malloc(len);
+        if (r->attrib[r->nattrib]) snprintf(r->attrib[r->nattrib++], len, "%s\t%s\t%s", f[1], f[2], f[3]);
+      }
+      break;
     case 'Z':
       r->finished = 1;
       if (n >= 3 && !strcmp(f[2], "deadlock")) r->ending = ENDING_DEADLOCK;
@@ -168,6 +182,89 @@ static int sanitizer_signal(const char *err) {
   return 0;
 }
 
+/* The log_path of the sanitizer options in the environment, or NULL. */
+static char *log_path_option(void) {
+  static const char *const VARS[] = {"TSAN_OPTIONS", "ASAN_OPTIONS"};
+  for (size_t i = 0; i < 2; i++) {
+    const char *o = getenv(VARS[i]);
+    const char *lp = o ? strstr(o, "log_path=") : NULL;
+    if (!lp) continue;
+    lp += strlen("log_path=");
+    size_t n = strcspn(lp, ": ");
+    char *path = malloc(n + 1);
+    if (path) snprintf(path, n + 1, "%s", lp);
+    return path;
+  }
+  return NULL;
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  for (;;) {
+    if (n + 4096 + 1 > cap) {
+      cap = (n + 4096 + 1) * 2;
+      char *q = realloc(buf, cap);
+      if (!q) break;
+      buf = q;
+    }
+    size_t got = fread(buf + n, 1, 4096, f);
+    n += got;
+    if (got == 0) break;
+  }
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  return buf;
+}
+
+/* Findings from the child's stderr and its sanitizer log (log_path.PID), each
+ * attributed to the step whose T record carries the same summary. */
+void report_read_sanitizer(report *r, const char *err, int child_pid) {
+  char *lp = log_path_option(), *log = NULL;
+  if (lp && child_pid > 0) {
+    size_t n = strlen(lp) + 24;
+    r->san_log = malloc(n);
+    if (r->san_log) {
+      snprintf(r->san_log, n, "%s.%d", lp, child_pid);
+      log = read_file(r->san_log);
+      if (!log) {
+        free(r->san_log);
+        r->san_log = NULL;
+      }
+    }
+  }
+  free(lp);
+  size_t n = (err ? strlen(err) : 0) + (log ? strlen(log) : 0) + 2;
+  char *all = malloc(n);
+  if (all) snprintf(all, n, "%s\n%s", err ? err : "", log ? log : "");
+  r->nsan = san_parse(all, &r->san);
+  free(all);
+  free(log);
+  /* Reports come out one at a time, each followed by its T record: the i-th finding
+   * is the i-th T record (only reports from the replay's threads have one). */
+  for (int i = 0, k = 0; i < r->nsan && k < r->nattrib; i++) {
+    const char *tab1 = strchr(r->attrib[k], '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+    if (!tab2) {
+      k++;
+      continue;
+    }
+    const char *sum = tab2 + 1;
+    if (!strncmp(sum, "SUMMARY: ", 9)) sum += 9;
+    if (strcmp(sum, r->san[i].summary) && strncmp(r->san[i].summary, "WARNING", 7) &&
+        strncmp(r->san[i].summary, "ERROR", 5))
+      continue;  /* a report without a T record (not from a replay thread) */
+    if (!strncmp(r->san[i].summary, "WARNING", 7) || !strncmp(r->san[i].summary, "ERROR", 5)) {
+      free(r->san[i].summary);
+      r->san[i].summary = xstrdup(sum);
+    }
+    r->san[i].step = atoi(r->attrib[k]);
+    if (tab2 > tab1 + 1) r->san[i].isolate = strndup(tab1 + 1, (size_t)(tab2 - tab1 - 1));
+    k++;
+  }
+}
+
 void report_set_ending(report *r, int status, int timed_out, const char *err) {
   free(r->child_stderr);
   r->child_stderr = xstrdup(err ? err : "");
@@ -186,7 +283,8 @@ void report_set_ending(report *r, int status, int timed_out, const char *err) {
     if (deadly) {
       r->signal = deadly;
       r->ending = r->fatal ? ENDING_FATAL : ENDING_SIGNAL;
-    } else if (r->finished && r->exit_code == 0) {
+    } else if (r->finished && (r->exit_code == 0 || r->nsan > 0)) {
+      /* a sanitizer that reported (and went on) sets its own exit status at the end */
       if (r->ending != ENDING_DEADLOCK) r->ending = ENDING_CLEAN;
     } else {
       r->ending = sanitizer ? ENDING_SANITIZER : ENDING_EXIT;
@@ -279,6 +377,45 @@ static int ending_met(report *r, char **expected, char **got) {
   return ok;
 }
 
+static int finding_matches(const san_finding *f, const char *text) {
+  return strstr(f->kind, text) || strstr(f->summary, text);
+}
+
+/* "SEGV on unknown address": the sanitizer's report of the crash the ending describes. */
+static int is_deadly_signal(const san_finding *f) {
+  static const char *const SIGS[] = {"SEGV on ", "BUS on ", "ABRT on ", "FPE on ", "ILL on ", "TRAP on "};
+  for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; i++)
+    if (!strncmp(f->kind, SIGS[i], strlen(SIGS[i]))) return 1;
+  return 0;
+}
+
+/* Under this build's sanitizer, every `expect-sanitizer` text must be found, and every
+ * finding must be one of them. */
+static void check_sanitizer(report *r) {
+  const scenario *s = r->s;
+  char want[600] = "", got[600] = "";
+  size_t wa = 0, ga = 0;
+  int ok = 1;
+  for (int i = 0; i < s->nsanitizers; i++) {
+    if (strcmp(s->sanitizers[i].flavor, r->flavor)) continue;
+    wa += (size_t)snprintf(want + wa, sizeof want - wa, "%s\"%s\"", wa ? ", " : "", s->sanitizers[i].text);
+    int found = 0;
+    for (int k = 0; k < r->nsan && !found; k++) found = finding_matches(&r->san[k], s->sanitizers[i].text);
+    ok &= found;
+  }
+  for (int k = 0; k < r->nsan; k++) {
+    if (is_deadly_signal(&r->san[k])) continue;  /* judged as the ending */
+    int expected = 0;
+    for (int i = 0; i < s->nsanitizers && !expected; i++)
+      expected = !strcmp(s->sanitizers[i].flavor, r->flavor) && finding_matches(&r->san[k], s->sanitizers[i].text);
+    ok &= expected;
+    if (ga < sizeof got - 1)
+      ga += (size_t)snprintf(got + ga, sizeof got - ga, "%s%s: %s (step %d)", ga ? "; " : "", r->san[k].tool,
+                             r->san[k].kind, r->san[k].step);
+  }
+  if (!ok) mismatch(r, 0, 0, xstrdup("sanitizer findings"), xstrdup(wa ? want : "none"), xstrdup(ga ? got : "none"));
+}
+
 void report_check(report *r) {
   const scenario *s = r->s;
   unsigned mask = ~0u;
@@ -327,6 +464,7 @@ void report_check(report *r) {
       }
     }
   }
+  if (!r->dry_run) check_sanitizer(r);  /* a dry run touches neither V8 nor shadow words */
   if (r->finished) {
     unsigned want = s->end_expect & mask, got = r->steps[s->nsteps].got & mask;
     if (want != got)

@@ -3,6 +3,7 @@
 #ifndef ISOREPLAY_REPORT_H
 #define ISOREPLAY_REPORT_H
 
+#include "sanitizer.h"
 #include "scenario.h"
 #include "v8probe.h"
 
@@ -57,6 +58,11 @@ typedef struct report {
   rep_ending ending;
   int exit_code, signal;
   char *child_stderr;
+  san_finding *san;       /* sanitizer findings, attributed to steps where possible */
+  int nsan;
+  char *san_log;          /* the sanitizer log file read, if log_path was set */
+  char **attrib;          /* T records: "step\tisolate\tsummary" in arrival order */
+  int nattrib;
   double wall_ms;
   int met;                /* 1 when every expectation is met */
   rep_mismatch *mm;
@@ -72,6 +78,9 @@ void report_apply(report *r, char *line);
 /* Sets the ending from the child's wait status and its stderr (V8 fatal text,
  * sanitizer reports); timed_out when the parent killed it at the timeout. */
 void report_set_ending(report *r, int wait_status, int timed_out, const char *err_text);
+/* Reads sanitizer findings from the child's stderr and, when the sanitizer options set
+ * log_path, from log_path.PID; attributes them to steps (call before report_check). */
+void report_read_sanitizer(report *r, const char *err, int child_pid);
 /* Compares the replay against the scenario's expectations; fills met and mismatches. */
 void report_check(report *r);
 /* A short phrase for the ending: "exit 0", "killed by SIGSEGV", "V8 fatal error", ... */

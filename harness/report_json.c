@@ -149,6 +149,30 @@ static json_t *scenario_json(report *r) {
     json_array_append_new(mm, o);
   }
   json_object_set_new(j, "mismatches", mm);
+  json_t *san = json_array();
+  for (int i = 0; i < r->nsan; i++) {
+    const san_finding *f = &r->san[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "tool", str(f->tool));
+    json_object_set_new(o, "kind", str(f->kind));
+    json_object_set_new(o, "summary", str(f->summary));
+    json_t *frames = json_array();
+    for (const char *p = f->frames; p && *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t len = nl ? (size_t)(nl - p) : strlen(p);
+      json_t *frame = json_stringn(p, len);
+      json_array_append_new(frames, frame ? frame : json_null());
+      p += len + (nl ? 1 : 0);
+    }
+    json_object_set_new(o, "frames", frames);
+    json_object_set_new(o, "step", f->step ? json_integer(f->step) : json_null());
+    json_object_set_new(o, "line", f->step && f->step <= s->nsteps ? json_integer(s->steps[f->step - 1].line) : json_null());
+    json_object_set_new(o, "isolate", str(f->isolate));
+    json_object_set_new(o, "report", str(f->text));
+    json_array_append_new(san, o);
+  }
+  json_object_set_new(j, "sanitizer", san);
+  json_object_set_new(j, "sanitizer_log", str(r->san_log));
   json_object_set_new(j, "stderr", str(r->child_stderr));
   return j;
 }

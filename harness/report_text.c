@@ -63,6 +63,20 @@ void report_print(FILE *out, const report *r, int quiet) {
       if (!(noted & (1u << v->code))) fprintf(out, "    note: fix: %s\n", ck_code_fix(v->code));
       noted |= 1u << v->code;
     }
+    for (int i = 0; i < r->nsan; i++) {
+      const san_finding *f = &r->san[i];
+      fprintf(out, "%s:%d: sanitizer[%s: %s]: %s\n", s->path, f->step ? line_of(r, f->step) : 1,
+              f->tool, f->kind, f->summary);
+      if (f->step) fprintf(out, "    note: at step %d%s%s\n", f->step, f->isolate ? ", isolate " : "",
+                           f->isolate ? f->isolate : "");
+      for (const char *p = f->frames; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(out, "      %.*s\n", len, p);
+        p += len + (nl ? 1 : 0);
+      }
+    }
+    if (r->san_log) fprintf(out, "    note: sanitizer log: %s\n", r->san_log);
     print_ending(out, r);
   }
   for (int i = 0; i < r->nmm; i++) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "replay.h"
+#include "sanitizer.h"
 #include "v8probe.h"
 
 static double now_ms(void) {
@@ -54,6 +55,7 @@ static void child(const scenario *s, int out_fd) {
     fprintf(stderr, "isoreplay: cannot start V8: %s\n", err.message);
     _exit(3);
   }
+  sanitizer_set_fd(out_fd);
   replay_opts o = {0, write_line, &out_fd};
   replay_end e = replay_run(s, &o);
   fflush(stderr);
@@ -153,6 +155,7 @@ static report *run_real(const scenario *s, const run_opts *o) {
     drain_lines(&lines, r);
   }
   r->wall_ms = now_ms() - start;
+  report_read_sanitizer(r, errtext.p ? errtext.p : "", (int)pid);
   report_set_ending(r, status, timed_out, errtext.p ? errtext.p : "");
   if (timed_out && !r->nwhere) {
     /* Where each thread stood, from the records: its last started step. */

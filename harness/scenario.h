@@ -44,6 +44,11 @@ typedef struct scn_skip {
   char *reason;
 } scn_skip;
 
+typedef struct scn_sanitizer {
+  char *flavor;           /* asan or tsan */
+  char *text;             /* a finding's kind or summary contains it */
+} scn_sanitizer;
+
 typedef struct scenario {
   char *path;
   char *text;             /* the whole source, NUL-terminated */
@@ -61,6 +66,8 @@ typedef struct scenario {
   int fatal_continue;     /* fatal-handler continue (extension) */
   scn_skip *skips;
   int nskips;
+  scn_sanitizer *sanitizers;  /* expect-sanitizer FLAVOR "text" (extension) */
+  int nsanitizers;
   scn_step *steps;
   int nsteps;
   int has_end_expect;     /* a lone `! codes` line after the last step */

@@ -298,6 +298,15 @@ static int directive(parser *p, int line, tok_line *tl) {
     if (!q) return err(p, line, 1, "out of memory");
     s->skips = q;
     s->skips[s->nskips++] = (scn_skip){xstrdup(t[1].text), xstrdup(t[2].text)};
+  } else if (!strcmp(d, "expect-sanitizer")) {
+    if (want(p, line, tl, &i, TOK_NAME, "a sanitizer build (asan or tsan)")) return -1;
+    if (strcmp(t[1].text, "asan") && strcmp(t[1].text, "tsan"))
+      return err(p, line, t[1].col, "expect-sanitizer takes asan or tsan, not '%s'", t[1].text);
+    if (want(p, line, tl, &i, TOK_STRING, "the finding's text, e.g. \"data race\"")) return -1;
+    scn_sanitizer *q = realloc(s->sanitizers, (size_t)(s->nsanitizers + 1) * sizeof *q);
+    if (!q) return err(p, line, 1, "out of memory");
+    s->sanitizers = q;
+    s->sanitizers[s->nsanitizers++] = (scn_sanitizer){xstrdup(t[1].text), xstrdup(t[2].text)};
   } else if (!strcmp(d, "fatal-handler")) {
     if (want(p, line, tl, &i, TOK_NAME, "continue or abort")) return -1;
     if (strcmp(t[1].text, "continue") && strcmp(t[1].text, "abort"))
@@ -306,7 +315,7 @@ static int directive(parser *p, int line, tok_line *tl) {
   } else {
     return err(p, line, t[0].col,
                "unknown directive '%s': a step is THREAD: OP ...; directives are title, source, "
-               "model, tags, timeout, expect-end, skip, fatal-handler", d);
+               "model, tags, timeout, expect-end, skip, expect-sanitizer, fatal-handler", d);
   }
   if (tl->t[i].kind == TOK_ERROR) return token_error(p, line, &tl->t[i]);
   if (tl->t[i].kind != TOK_EOL)

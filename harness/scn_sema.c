@@ -265,6 +265,11 @@ void scn_free(scenario *s) {
     free(s->skips[i].flavor);
     free(s->skips[i].reason);
   }
+  for (int i = 0; i < s->nsanitizers; i++) {
+    free(s->sanitizers[i].flavor);
+    free(s->sanitizers[i].text);
+  }
+  free(s->sanitizers);
   free(s->steps);
   free(s->sources);
   free(s->tags);

@@ -164,6 +164,10 @@ const char *v8p_fatal_message(v8p_session *s);
 /* Interrupts delivered to an isolate's RequestInterrupt callback so far. */
 int v8p_interrupts_delivered(v8p_session *s, int isolate);
 
+/* Test-only: a function the probe calls from inside V8's interrupt callback (so its
+ * stack passes through libnode frames), or NULL. Process-wide. */
+void v8p_set_interrupt_hook(void (*hook)(void *ud), void *ud);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,18 +14,25 @@
 #include <vector>
 
 #include "v8probe.h"
+#include "witness.h"
 
 namespace v8p {
 
 // A spinlock: the checker update is a few nanoseconds, far below a mutex's cost.
+// Under TSan its critical sections are quiet (witness.h): the harness's own lock must
+// not order the replayed threads.
 class SpinLock {
  public:
   void lock() {
+    witness_quiet_begin();
     while (flag_.exchange(true, std::memory_order_acquire)) {
       while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
     }
   }
-  void unlock() { flag_.store(false, std::memory_order_release); }
+  void unlock() {
+    flag_.store(false, std::memory_order_release);
+    witness_quiet_end();
+  }
 
  private:
   std::atomic<bool> flag_{false};
@@ -47,6 +54,13 @@ struct Iso {
   v8::Isolate* V() const { return ptr.load(std::memory_order_acquire); }
   v8::ArrayBuffer::Allocator* allocator = nullptr;
   std::atomic<bool> disposed{false};
+  // The shadow word every use of the isolate writes (witness.h); heap-allocated so a
+  // TSan report locates it in a block of its own.
+  long* shadow = nullptr;
+  // Released once the isolate exists, acquired before any op on it: a thread can only
+  // use an isolate whose pointer reached it, which takes synchronization in any real
+  // program (TSan must not read a race into that; races between uses stay visible).
+  char published = 0;
   std::map<std::string, std::unique_ptr<v8::Global<v8::Context>>> contexts;
   std::atomic<int> interrupts{0};
 };

@@ -22,6 +22,17 @@ v8p_status fail(v8p_result* r, v8p_status st, const char* fmt, ...) {
   return st;
 }
 
+}  // namespace
+
+// A use of an isolate writes its shadow word, so two threads using it with no
+// happens-before between them race here in TSan's eyes. Not inlined: the frame names
+// the race in every report.
+extern "C" __attribute__((noinline)) void isoreplay_use_isolate(long* shadow) {
+  *reinterpret_cast<volatile long*>(shadow) += 1;
+}
+
+namespace {
+
 bool needs_isolate(ck_op op) {
   switch (op) {
     case CK_AWAIT: case CK_WAIT: case CK_CHECK_CURRENT: case CK_THREAD_END: return false;
@@ -38,8 +49,12 @@ char* dup_utf8(v8::Isolate* iso, v8::Local<v8::Value> v) {
   return d;
 }
 
+std::atomic<void (*)(void*)> g_interrupt_hook{nullptr};
+std::atomic<void*> g_interrupt_hook_ud{nullptr};
+
 void on_interrupt(v8::Isolate*, void* data) {
   static_cast<Iso*>(data)->interrupts.fetch_add(1, std::memory_order_relaxed);
+  if (auto hook = g_interrupt_hook.load()) hook(g_interrupt_hook_ud.load());
 }
 
 // The context stored under name, created (and stored) if missing. Needs a HandleScope.
@@ -131,6 +146,8 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
         s->by_ptr[v] = iso->id;
       }
       if (s->opt.model == CK_MODEL_RUSTY_V8) v->Enter();
+      witness_release(iso->shadow);
+      witness_release(&iso->published);
       return V8P_OK;
     }
     case CK_DISPOSE: dispose(s, iso); return V8P_OK;
@@ -146,6 +163,7 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
     case CK_EXIT: iso->V()->Exit(); return V8P_OK;
     case CK_LOCK: {
       v8::Locker* l = new v8::Locker(iso->V());
+      witness_acquire(iso->shadow);  // the Locker's edge, also under called_from_lib
       th.lockers.emplace_back(iso, l);
       note_acquired(s, th, iso);
       return V8P_OK;
@@ -157,10 +175,12 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
         return fail(r, V8P_NOT_EXECUTED, "not executed: %s holds no v8::Locker of %s to destroy",
                     ck_thread_name(s->ck, th.id), iso->name.c_str());
       }
+      witness_release(iso->shadow);
       delete l;
       return V8P_OK;
     }
     case CK_UNLOCKER:
+      witness_release(iso->shadow);
       th.unlockers.emplace_back(iso, new v8::Unlocker(iso->V()));
       return V8P_OK;
     case CK_RELOCK: {
@@ -171,6 +191,7 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
                     ck_thread_name(s->ck, th.id), iso->name.c_str());
       }
       delete u;
+      witness_acquire(iso->shadow);
       note_acquired(s, th, iso);
       return V8P_OK;
     }
@@ -227,6 +248,7 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
       auto p = std::make_unique<Iso>();
       p->id = id;
       p->name = c->name;
+      p->shadow = new long(0);
       s->isos.push_back(std::move(p));
       s->by_name[c->name] = id;
     } else if (!needs_isolate(c->op)) {
@@ -258,7 +280,11 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
     st = fail(r, V8P_NOT_EXECUTED, "not executed: %s was disposed (a use-after-free)", iso->name.c_str());
   } else if (!s->opt.dry_run) {
     bool had_fatal = s->fatal_seen.load();
+    witness_loud_begin();  // what the replayed program does, as TSan should see it
+    if (iso && c->op != CK_NEW) witness_acquire(&iso->published);
+    if (iso && ck_op_is_use(c->op)) isoreplay_use_isolate(iso->shadow);
     st = execute(s, *th, iso, c, r);
+    witness_loud_end();
     if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {
       Guard lk(s->lock);
       st = fail(r, V8P_ERR_V8, "V8 fatal error (handler returned): %s", s->fatal.c_str());
@@ -296,6 +322,7 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
 extern "C" {
 
 v8p_status v8p_do(v8p_session* s, const v8p_call* c, v8p_result* r) {
+  witness_quiet_begin();  // the probe's own bookkeeping; loud again only around V8
   v8p_result local;
   if (!r) r = &local;
   // Field by field: zeroing the whole message buffer would cost more than Enter itself.
@@ -320,7 +347,13 @@ v8p_status v8p_do(v8p_session* s, const v8p_call* c, v8p_result* r) {
     st = fail(r, V8P_ERR_INTERNAL, "internal error");
   }
   if (r == &local) v8p_result_clear(r);
+  witness_quiet_end();
   return st;
+}
+
+void v8p_set_interrupt_hook(void (*hook)(void*), void* ud) {
+  g_interrupt_hook_ud.store(ud);
+  g_interrupt_hook.store(hook);
 }
 
 void v8p_result_clear(v8p_result* r) {

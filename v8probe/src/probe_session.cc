@@ -185,8 +185,10 @@ void v8p_session_free(v8p_session* s) {
       p->disposed = true;
     }
   }
-  for (auto& p : s->isos)
+  for (auto& p : s->isos) {
     if (p && p->disposed) delete p->allocator;
+    if (p) delete p->shadow;
+  }
   ck_free(s->ck);
   delete s;
 }
