@@ -10,13 +10,7 @@
 
 #include "records.h"
 
-static char *xstrdup(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
+#include "strdup_opt.h"
 
 report *report_new(const scenario *s, int dry_run, const char *flavor) {
   report *r = calloc(1, sizeof *r);
@@ -79,7 +73,7 @@ void report_apply(report *r, char *line) {
   if (n < 1 || strlen(f[0]) != 1) return;
   switch (f[0][0]) {
     case 'I':
-      if (n >= 2 && !r->v8_version) r->v8_version = xstrdup(f[1]);
+      if (n >= 2 && !r->v8_version) r->v8_version = strdup_opt(f[1]);
       break;
     case 'S': {
       int i = n >= 3 ? step_of(r, f[1]) : -1;
@@ -96,11 +90,11 @@ void report_apply(report *r, char *line) {
       st->t_end_us = atof(f[2]);
       st->status = (v8p_status)atoi(f[3]);
       st->executed = atoi(f[4]);
-      st->real = xstrdup(f[5]);
-      st->ideal = xstrdup(f[6]);
+      st->real = strdup_opt(f[5]);
+      st->ideal = strdup_opt(f[6]);
       st->run = (v8p_run_outcome)atoi(f[7]);
-      st->text = xstrdup(f[8]);
-      st->note = xstrdup(f[9]);
+      st->text = strdup_opt(f[8]);
+      st->note = strdup_opt(f[9]);
       break;
     }
     case 'V': {
@@ -110,15 +104,15 @@ void report_apply(report *r, char *line) {
       rep_violation *q = realloc(r->v, (size_t)(r->nv + 1) * sizeof *q);
       if (!q) break;
       r->v = q;
-      r->v[r->nv++] = (rep_violation){code, i + 1, xstrdup(f[3]), xstrdup(f[4]), xstrdup(f[5]), xstrdup(f[6])};
+      r->v[r->nv++] = (rep_violation){code, i + 1, strdup_opt(f[3]), strdup_opt(f[4]), strdup_opt(f[5]), strdup_opt(f[6])};
       r->steps[i].got |= 1u << code;
       break;
     }
     case 'F':
-      if (n >= 2 && !r->fatal) r->fatal = xstrdup(f[1]);
+      if (n >= 2 && !r->fatal) r->fatal = strdup_opt(f[1]);
       break;
     case 'D':
-      if (n >= 3 && !r->deadlock) r->deadlock = xstrdup(f[2]);
+      if (n >= 3 && !r->deadlock) r->deadlock = strdup_opt(f[2]);
       break;
     case 'W':
       if (n >= 3) {
@@ -257,7 +251,7 @@ void report_read_sanitizer(report *r, const char *err, int child_pid) {
       continue;  /* a report without a T record (not from a replay thread) */
     if (!strncmp(r->san[i].summary, "WARNING", 7) || !strncmp(r->san[i].summary, "ERROR", 5)) {
       free(r->san[i].summary);
-      r->san[i].summary = xstrdup(sum);
+      r->san[i].summary = strdup_opt(sum);
     }
     r->san[i].step = atoi(r->attrib[k]);
     if (tab2 > tab1 + 1) r->san[i].isolate = strndup(tab1 + 1, (size_t)(tab2 - tab1 - 1));
@@ -267,7 +261,7 @@ void report_read_sanitizer(report *r, const char *err, int child_pid) {
 
 void report_set_ending(report *r, int status, int timed_out, const char *err) {
   free(r->child_stderr);
-  r->child_stderr = xstrdup(err ? err : "");
+  r->child_stderr = strdup_opt(err ? err : "");
   if (!r->fatal) r->fatal = fatal_from_stderr(err);
   int deadly = sanitizer_signal(err);  /* a sanitizer caught the signal and exited */
   int sanitizer = err && (strstr(err, "ERROR: AddressSanitizer") || strstr(err, "WARNING: ThreadSanitizer") ||
@@ -320,7 +314,7 @@ static char *codes_str(unsigned set) {
   for (int c = 0; c < CK_CODE_COUNT; c++)
     if (set & (1u << c))
       at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s", at ? ", " : "", ck_code_name((ck_code)c));
-  return xstrdup(at ? buf : "none");
+  return strdup_opt(at ? buf : "none");
 }
 
 static void mismatch(report *r, int step, int line, char *what, char *expected, char *got) {
@@ -357,12 +351,12 @@ static int ending_met(report *r, char **expected, char **got) {
     snprintf(buf, sizeof buf, "%s exit %d", r->ending == ENDING_SANITIZER ? "sanitizer report," : "", r->exit_code);
   else
     snprintf(buf, sizeof buf, "timeout after %ld ms", s->timeout_ms);
-  *got = xstrdup(buf);
+  *got = strdup_opt(buf);
   int ok;
   switch (s->end) {
     case SCN_END_CLEAN:
       ok = r->ending == ENDING_CLEAN || r->ending == ENDING_DEADLOCK;
-      *expected = xstrdup("clean");
+      *expected = strdup_opt("clean");
       break;
     case SCN_END_FATAL:
       ok = r->ending == ENDING_FATAL && msg && !strncmp(msg, s->end_text, strlen(s->end_text));
@@ -413,7 +407,7 @@ static void check_sanitizer(report *r) {
       ga += (size_t)snprintf(got + ga, sizeof got - ga, "%s%s: %s (step %d)", ga ? "; " : "", r->san[k].tool,
                              r->san[k].kind, r->san[k].step);
   }
-  if (!ok) mismatch(r, 0, 0, xstrdup("sanitizer findings"), xstrdup(wa ? want : "none"), xstrdup(ga ? got : "none"));
+  if (!ok) mismatch(r, 0, 0, strdup_opt("sanitizer findings"), strdup_opt(wa ? want : "none"), strdup_opt(ga ? got : "none"));
 }
 
 void report_check(report *r) {
@@ -427,7 +421,7 @@ void report_check(report *r) {
       free(expected);
       free(got);
     } else {
-      mismatch(r, 0, 0, xstrdup("how the replay ended"), expected, got);
+      mismatch(r, 0, 0, strdup_opt("how the replay ended"), expected, got);
     }
   }
   for (int i = 0; i < s->nsteps; i++) {
@@ -439,7 +433,7 @@ void report_check(report *r) {
     report_step_label(st, label, sizeof label);
     if (want != got) {
       snprintf(buf, sizeof buf, "violations at step %d (%s)", i + 1, label);
-      mismatch(r, i + 1, st->line, xstrdup(buf), codes_str(want), codes_str(got));
+      mismatch(r, i + 1, st->line, strdup_opt(buf), codes_str(want), codes_str(got));
     }
     if (r->dry_run || !rs->ended) continue;
     if (st->op == CK_RUN && st->result != SCN_RESULT_ANY) {
@@ -451,7 +445,7 @@ void report_check(report *r) {
         const char *gk = rs->run == V8P_RUN_VALUE ? "\"%s\"%s" : rs->run == V8P_RUN_THREW ? "throws \"%s\"%s"
                        : rs->run == V8P_RUN_TERMINATED ? "terminated%.0s%s" : "not run%.0s%s";
         snprintf(buf, sizeof buf, "result of step %d (%s)", i + 1, label);
-        mismatch(r, i + 1, st->line, xstrdup(buf),
+        mismatch(r, i + 1, st->line, strdup_opt(buf),
                  fmt(kind, st->result == SCN_RESULT_TERMINATED ? "" : st->result_text, NULL),
                  fmt(gk, rs->text ? rs->text : "", NULL));
       }
@@ -460,7 +454,7 @@ void report_check(report *r) {
       const char *want_iso = st->check_target ? st->check_target : "none";
       if (strcmp(rs->real ? rs->real : "", want_iso)) {
         snprintf(buf, sizeof buf, "check current at step %d (%s)", i + 1, label);
-        mismatch(r, i + 1, st->line, xstrdup(buf), xstrdup(want_iso), xstrdup(rs->real ? rs->real : "?"));
+        mismatch(r, i + 1, st->line, strdup_opt(buf), strdup_opt(want_iso), strdup_opt(rs->real ? rs->real : "?"));
       }
     }
   }
@@ -469,7 +463,7 @@ void report_check(report *r) {
     unsigned want = s->end_expect & mask, got = r->steps[s->nsteps].got & mask;
     if (want != got)
       mismatch(r, s->nsteps + 1, s->has_end_expect ? s->end_expect_line : 0,
-               xstrdup("violations at the end of the scenario"), codes_str(want), codes_str(got));
+               strdup_opt("violations at the end of the scenario"), codes_str(want), codes_str(got));
   }
   r->met = r->nmm == 0;
 }

@@ -62,14 +62,6 @@ void __sanitizer_report_error_summary(const char *summary) {
   }
 }
 
-static char *dup_n(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (!d) return NULL;
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
 static const char *line_end(const char *p) {
   const char *e = strchr(p, '\n');
   return e ? e : p + strlen(p);
@@ -116,7 +108,7 @@ int san_parse(const char *text, san_finding **out) {
     }
     san_finding *f = &(*out)[n++];
     memset(f, 0, sizeof *f);
-    f->tool = dup_n(tool, tool_n);
+    f->tool = strndup(tool, tool_n);
     /* kind: what follows "Sanitizer: " on the header line, up to " (pid" or " on " address */
     const char *k = strstr(h, "Sanitizer: ");
     k = k && k < line_end(h) ? k + strlen("Sanitizer: ") : strstr(h, "runtime error: ") + strlen("runtime error: ");
@@ -127,12 +119,12 @@ int san_parse(const char *text, san_finding **out) {
     if (cut && cut < ke) ke = cut;
     cut = strstr(k, " 0x");  /* "SEGV on unknown address 0x0000 (pc ...)": no addresses */
     if (cut && cut < ke) ke = cut;
-    f->kind = dup_n(k, (size_t)(ke - k));
+    f->kind = strndup(k, (size_t)(ke - k));
     if (sum) {
       const char *s = sum + strlen("SUMMARY: ");
-      f->summary = dup_n(s, (size_t)(line_end(s) - s));
+      f->summary = strndup(s, (size_t)(line_end(s) - s));
     } else {
-      f->summary = dup_n(h, (size_t)(line_end(h) - h));
+      f->summary = strndup(h, (size_t)(line_end(h) - h));
     }
     /* the first stack's top frames: lines "    #0 ..." to "#4" */
     char frames[2048];
@@ -151,8 +143,8 @@ int san_parse(const char *text, san_finding **out) {
       if (*nx != '#' || nx[1] == '0') break;
       fr = nx;
     }
-    f->frames = dup_n(frames, at);
-    f->text = dup_n(h, (size_t)(end - h));
+    f->frames = strndup(frames, at);
+    f->text = strndup(h, (size_t)(end - h));
     p = *end ? end + 1 : end;
   }
   return n;

@@ -14,14 +14,6 @@ static int is_name_char(char c) {
 }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static char *dup_range(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (!d) return NULL;
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
 static int push(tok_line *tl, int *cap, tok_kind kind, int col, char *text) {
   if (tl->n == *cap) {
     int n = *cap ? *cap * 2 : 16;
@@ -94,18 +86,18 @@ int lex_line(const char *line, size_t len, tok_line *tl) {
       const char *err = NULL;
       size_t end = 0, err_col = 0;
       char *v = lex_string(line, len, i, &end, &err, &err_col);
-      if (!v) return push(tl, &cap, TOK_ERROR, (int)err_col + 1, dup_range(err, strlen(err)));
+      if (!v) return push(tl, &cap, TOK_ERROR, (int)err_col + 1, strndup(err, strlen(err)));
       if (push(tl, &cap, TOK_STRING, col, v)) return -1;
       i = end;
     } else if (is_name_start(c)) {
       size_t j = i;
       while (j < len && is_name_char(line[j])) j++;
-      if (push(tl, &cap, TOK_NAME, col, dup_range(line + i, j - i))) return -1;
+      if (push(tl, &cap, TOK_NAME, col, strndup(line + i, j - i))) return -1;
       i = j;
     } else if (is_digit(c)) {
       size_t j = i;
       while (j < len && (is_digit(line[j]) || is_name_char(line[j]))) j++;
-      if (push(tl, &cap, TOK_NUMBER, col, dup_range(line + i, j - i))) return -1;
+      if (push(tl, &cap, TOK_NUMBER, col, strndup(line + i, j - i))) return -1;
       i = j;
     } else if (c == '=' && i + 1 < len && line[i + 1] == '>') {
       if (push(tl, &cap, TOK_ARROW, col, NULL)) return -1;
@@ -119,7 +111,7 @@ int lex_line(const char *line, size_t len, tok_line *tl) {
           snprintf(msg, sizeof msg, "unexpected character (a name is [A-Za-z_][A-Za-z0-9_-]*)");
         else
           snprintf(msg, sizeof msg, "unexpected character '%c'", c);
-        return push(tl, &cap, TOK_ERROR, col, dup_range(msg, strlen(msg)));
+        return push(tl, &cap, TOK_ERROR, col, strndup(msg, strlen(msg)));
       }
       if (push(tl, &cap, k, col, NULL)) return -1;
       i++;

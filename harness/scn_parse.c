@@ -12,6 +12,8 @@
 #include "scn_lex.h"
 #include "scn_sema.h"
 
+#include "strdup_opt.h"
+
 enum { MAX_DEPTH = 16, MAX_REPEAT = 100000 };
 
 typedef struct var { char name[64]; long value; } var;
@@ -48,13 +50,6 @@ static int err(parser *p, int line, int col, const char *fmt, ...) {
   }
   p->diag = diag_format(p->path, line, col, src, src ? n : 0, msg);
   return -1;
-}
-
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
 }
 
 /* ---- file checks ------------------------------------------------------------------ */
@@ -244,14 +239,14 @@ static int directive(parser *p, int line, tok_line *tl) {
   if (!strcmp(d, "title")) {
     if (s->title) return err(p, line, t[0].col, "title given twice (first at line %d)", p->title_line);
     if (want(p, line, tl, &i, TOK_STRING, "the title as a string")) return -1;
-    s->title = xstrdup(t[1].text);
+    s->title = strdup_opt(t[1].text);
     p->title_line = line;
   } else if (!strcmp(d, "source")) {
     if (want(p, line, tl, &i, TOK_STRING, "the source as a string")) return -1;
     char **q = realloc(s->sources, (size_t)(s->nsources + 1) * sizeof *q);
     if (!q) return err(p, line, 1, "out of memory");
     s->sources = q;
-    s->sources[s->nsources++] = xstrdup(t[1].text);
+    s->sources[s->nsources++] = strdup_opt(t[1].text);
   } else if (!strcmp(d, "model")) {
     if (want(p, line, tl, &i, TOK_NAME, "v8 or rusty_v8")) return -1;
     if (!strcmp(t[1].text, "v8")) s->model = CK_MODEL_V8;
@@ -262,7 +257,7 @@ static int directive(parser *p, int line, tok_line *tl) {
       char **q = realloc(s->tags, (size_t)(s->ntags + 1) * sizeof *q);
       if (!q) return err(p, line, 1, "out of memory");
       s->tags = q;
-      s->tags[s->ntags++] = xstrdup(t[i].text);
+      s->tags[s->ntags++] = strdup_opt(t[i].text);
     }
     if (i == 1) return err(p, line, t[1].col, "tags needs at least one word");
   } else if (!strcmp(d, "timeout")) {
@@ -276,7 +271,7 @@ static int directive(parser *p, int line, tok_line *tl) {
     } else if (!strcmp(t[1].text, "fatal")) {
       if (want(p, line, tl, &i, TOK_STRING, "the fatal message's start as a string")) return -1;
       s->end = SCN_END_FATAL;
-      s->end_text = xstrdup(t[2].text);
+      s->end_text = strdup_opt(t[2].text);
     } else if (!strcmp(t[1].text, "signal")) {
       if (want(p, line, tl, &i, TOK_NAME, "a signal name such as SEGV")) return -1;
       int sig = -1;
@@ -297,7 +292,7 @@ static int directive(parser *p, int line, tok_line *tl) {
     scn_skip *q = realloc(s->skips, (size_t)(s->nskips + 1) * sizeof *q);
     if (!q) return err(p, line, 1, "out of memory");
     s->skips = q;
-    s->skips[s->nskips++] = (scn_skip){xstrdup(t[1].text), xstrdup(t[2].text)};
+    s->skips[s->nskips++] = (scn_skip){strdup_opt(t[1].text), strdup_opt(t[2].text)};
   } else if (!strcmp(d, "expect-sanitizer")) {
     if (want(p, line, tl, &i, TOK_NAME, "a sanitizer build (asan or tsan)")) return -1;
     if (strcmp(t[1].text, "asan") && strcmp(t[1].text, "tsan"))
@@ -306,7 +301,7 @@ static int directive(parser *p, int line, tok_line *tl) {
     scn_sanitizer *q = realloc(s->sanitizers, (size_t)(s->nsanitizers + 1) * sizeof *q);
     if (!q) return err(p, line, 1, "out of memory");
     s->sanitizers = q;
-    s->sanitizers[s->nsanitizers++] = (scn_sanitizer){xstrdup(t[1].text), xstrdup(t[2].text)};
+    s->sanitizers[s->nsanitizers++] = (scn_sanitizer){strdup_opt(t[1].text), strdup_opt(t[2].text)};
   } else if (!strcmp(d, "fatal-handler")) {
     if (want(p, line, tl, &i, TOK_NAME, "continue or abort")) return -1;
     if (strcmp(t[1].text, "continue") && strcmp(t[1].text, "abort"))
@@ -463,7 +458,7 @@ int scn_parse(const char *path, const char *text, size_t len, scenario **out, ch
   scenario *s = calloc(1, sizeof *s);
   if (!s) return -1;
   p.s = s;
-  s->path = xstrdup(path);
+  s->path = strdup_opt(path);
   s->text = malloc(len + 1);
   if (s->text) {
     memcpy(s->text, text, len);
@@ -488,7 +483,7 @@ int scn_parse(const char *path, const char *text, size_t len, scenario **out, ch
   free(p.start);
   free(p.len);
   if (rc) {
-    *diag = p.diag ? p.diag : xstrdup("isoreplay: out of memory\n");
+    *diag = p.diag ? p.diag : strdup_opt("isoreplay: out of memory\n");
     scn_free(s);
     return -1;
   }
@@ -505,7 +500,7 @@ int scn_load(const char *path, scenario **out, char **diag) {
   if (!f || fstat(fileno(f), &st) != 0) {
     snprintf(msg, sizeof msg, "%s: error: cannot read: %s\n", path, strerror(errno));
     if (f) fclose(f);
-    *diag = xstrdup(msg);
+    *diag = strdup_opt(msg);
     return -1;
   }
   if (!S_ISREG(st.st_mode) || st.st_size > SCN_MAX_FILE_BYTES) {
@@ -514,7 +509,7 @@ int scn_load(const char *path, scenario **out, char **diag) {
              : "%s:1:1: error: not a regular file%.0lld%.0ld\n",
              path, (long long)st.st_size, SCN_MAX_FILE_BYTES);
     fclose(f);
-    *diag = xstrdup(msg);
+    *diag = strdup_opt(msg);
     return -1;
   }
   size_t n = (size_t)st.st_size;
@@ -523,7 +518,7 @@ int scn_load(const char *path, scenario **out, char **diag) {
     snprintf(msg, sizeof msg, "%s: error: cannot read the file\n", path);
     free(buf);
     fclose(f);
-    *diag = xstrdup(msg);
+    *diag = strdup_opt(msg);
     return -1;
   }
   fclose(f);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strdup_opt.h"
+
 typedef enum args { A_NONE, A_ISO, A_CONTEXT, A_RUN, A_CHECK } args;
 
 static const struct { const char *name; ck_op op; args args; } OPS[] = {
@@ -19,14 +21,6 @@ static const struct { const char *name; ck_op op; args args; } OPS[] = {
   {"interrupt", CK_INTERRUPT, A_ISO}, {"gc", CK_GC, A_ISO}, {"check", CK_CHECK_CURRENT, A_CHECK},
   {"await", CK_AWAIT, A_NONE}, {"end", CK_THREAD_END, A_NONE},
 };
-
-static char *xstrdup(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 static int fail(char *msg, size_t n, int *col, int at, const char *fmt, ...) {
   va_list ap;
@@ -53,7 +47,7 @@ static int take_name(const tok_line *tl, int *i, char **out, int *out_col, const
   const token *t = &tl->t[*i];
   if (t->kind == TOK_ERROR) return fail(msg, n, col, t->col, "%s", t->text);
   if (t->kind != TOK_NAME) return fail(msg, n, col, t->col, "expected %s, found %s", what, found(t));
-  *out = xstrdup(t->text);
+  *out = strdup_opt(t->text);
   if (out_col) *out_col = t->col;
   (*i)++;
   return 0;
@@ -63,7 +57,7 @@ int sema_parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *
   const token *t = tl->t;
   int i = 0;
   st->col = t[0].col;
-  st->thread = xstrdup(t[0].text);
+  st->thread = strdup_opt(t[0].text);
   i = 1;
   if (t[i].kind == TOK_SLASH) {
     i++;
@@ -98,7 +92,7 @@ int sema_parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *
         if (t[i].kind == TOK_ERROR) return fail(msg, n, col, t[i].col, "%s", t[i].text);
         if (t[i].kind != TOK_STRING)
           return fail(msg, n, col, t[i].col, "run needs the script as a string: run X \"js\"");
-        st->js = xstrdup(t[i].text);
+        st->js = strdup_opt(t[i].text);
         i++;
         if (t[i].kind == TOK_NAME && !strcmp(t[i].text, "in")) {
           i++;
@@ -123,14 +117,14 @@ int sema_parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *
     i++;
     if (t[i].kind == TOK_STRING) {
       st->result = SCN_RESULT_VALUE;
-      st->result_text = xstrdup(t[i].text);
+      st->result_text = strdup_opt(t[i].text);
       i++;
     } else if (t[i].kind == TOK_NAME && !strcmp(t[i].text, "throws")) {
       i++;
       if (t[i].kind != TOK_STRING)
         return fail(msg, n, col, t[i].col, "expected the message text: => throws \"text\"");
       st->result = SCN_RESULT_THROWS;
-      st->result_text = xstrdup(t[i].text);
+      st->result_text = strdup_opt(t[i].text);
       i++;
     } else if (t[i].kind == TOK_NAME && !strcmp(t[i].text, "terminated")) {
       st->result = SCN_RESULT_TERMINATED;
