@@ -259,11 +259,19 @@ void report_read_sanitizer(report *r, const char *err, int child_pid) {
   }
 }
 
+/* The signal of a finding such as "SEGV on unknown address" (from a log file), or 0. */
+static int finding_signal(const san_finding *f) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s: %s on ", f->tool ? f->tool : "", f->kind ? f->kind : "");
+  return sanitizer_signal(buf);
+}
+
 void report_set_ending(report *r, int status, int timed_out, const char *err) {
   free(r->child_stderr);
   r->child_stderr = strdup_opt(err ? err : "");
   if (!r->fatal) r->fatal = fatal_from_stderr(err);
   int deadly = sanitizer_signal(err);  /* a sanitizer caught the signal and exited */
+  for (int i = 0; i < r->nsan && !deadly; i++) deadly = finding_signal(&r->san[i]);  /* log_path */
   int sanitizer = err && (strstr(err, "ERROR: AddressSanitizer") || strstr(err, "WARNING: ThreadSanitizer") ||
                           strstr(err, "ERROR: LeakSanitizer") || strstr(err, "runtime error:"));
   if (timed_out) {

@@ -1,0 +1,1 @@
+"""isoreplay's suite runner: every scenario under every build, classified and reported."""
