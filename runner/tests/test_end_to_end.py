@@ -22,15 +22,21 @@ SCENARIOS = {
 }
 
 
+def make_suite(d: Path) -> tuple[Path, Path]:
+    """Writes SCENARIOS under d/scn; returns (scenario root, output dir)."""
+    root = d / "scn"
+    for rel, text in SCENARIOS.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root, d / "out"
+
+
 @unittest.skipUnless((PROJECT / "build" / BUILD / "harness" / "isoreplay").exists(),
                      f"needs build/{BUILD}/harness/isoreplay (build the {BUILD} preset)")
 class EndToEnd(unittest.TestCase):
     def test_crash_abort_and_hang_are_contained_and_the_suite_completes(self):
         with tempfile.TemporaryDirectory() as d:
-            root, out = Path(d) / "scn", Path(d) / "out"
-            for rel, text in SCENARIOS.items():
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                (root / rel).write_text(text)
+            root, out = make_suite(Path(d))
             done = subprocess.run([sys.executable, str(RUNNER), "--scenarios", str(root), "--out", str(out),
                                    "--build", BUILD, "-j", "2"], capture_output=True, text=True, timeout=300)
             self.assertEqual(1, done.returncode, done.stdout + done.stderr)
@@ -51,10 +57,7 @@ class EndToEnd(unittest.TestCase):
 
     def test_repeat_and_filters(self):
         with tempfile.TemporaryDirectory() as d:
-            root, out = Path(d) / "scn", Path(d) / "out"
-            for rel, text in SCENARIOS.items():
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                (root / rel).write_text(text)
+            root, out = make_suite(Path(d))
             done = subprocess.run([sys.executable, str(RUNNER), "--scenarios", str(root), "--out", str(out),
                                    "--build", BUILD, "--family", "ok", "--repeat", "3"],
                                   capture_output=True, text=True, timeout=300)
