@@ -288,7 +288,8 @@ static void *thread_main(void *arg) {
     sanitizer_set_step(0, NULL);
     if (st->op == CK_THREAD_END) mark_ended(r, t);
     /* The thread's implicit end, fed before the baton moves on (its own `end` aside). */
-    if (k == t->nsteps - 1 && st->op != CK_THREAD_END) end_thread(r, t, i);
+    /* A thread stopped by a deadlock does not end: in a real run it stays blocked. */
+    if (k == t->nsteps - 1 && st->op != CK_THREAD_END && !r->deadlock) end_thread(r, t, i);
 
     pthread_mutex_lock(&r->mu);
     t->blocked_iso = CK_NONE;
@@ -355,6 +356,15 @@ static int waits_fed(replay *r, const rthread *t) {
   if (t->blocked_iso == CK_NONE || !atomic_load(&r->fed[t->blocked_step])) return 0;
   int owner = v8p_lock_owner(r->ps, t->blocked_iso);
   return owner >= 0 && owner != t->ck_id;
+}
+
+/* Every thread blocked on a Locker has had its request seen by the checker (r->mu held). */
+static int all_blocked_fed(replay *r) {
+  for (int i = 0; i < r->nthreads; i++) {
+    const rthread *t = &r->threads[i];
+    if (!t->done && t->blocked_iso != CK_NONE && !atomic_load(&r->fed[t->blocked_step])) return 0;
+  }
+  return 1;
 }
 
 /* Where each thread stands, for a deadlock report (caller holds r->mu). */
@@ -431,7 +441,7 @@ static replay_end replay_quiet(const scenario *s, const replay_opts *o) {
       for (int i = 0; i < r.nthreads && !stuck; i++)
         if (!r.threads[i].done && waits_fed(&r, &r.threads[i])) stuck = &r.threads[i];
     }
-    if (stuck) {
+    if (stuck && all_blocked_fed(&r)) {  /* every waiting verdict is out first */
       declare_deadlock(&r, stuck);
       break;
     }

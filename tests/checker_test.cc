@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 
 #include "checker_sim.h"
@@ -478,7 +479,11 @@ TEST(Deadlock, CycleOfLockersIsReportedAtOnce) {
   s.op("T1", CK_LOCK, "A");
   s.op("T2", CK_LOCK, "B");
   EXPECT_EQ("", s.op("T1", CK_LOCK, "B"));
-  EXPECT_EQ("deadlock", s.op("T2", CK_LOCK, "A"));
+  // Closing the cycle reports every waiting step in it, each at its own step.
+  EXPECT_EQ("deadlock,deadlock", s.op("T2", CK_LOCK, "A"));
+  std::set<int> steps = {ck_violation_at(s.ck(), 0)->step, ck_violation_at(s.ck(), 1)->step};
+  EXPECT_EQ((std::set<int>{5, 6}), steps);  // T1's lock B and T2's lock A
+  EXPECT_EQ("leaked-isolate,leaked-isolate", s.end());  // no second deadlock
 }
 
 TEST(Deadlock, HolderThatEndedNeverReleases) {

@@ -306,6 +306,25 @@ static void take_lock(ciso *x, int t, int depth) {
   x->last_use_locked = 1;
 }
 
+/* A cycle of Lockers closed by thread t: every waiting step in it gets `deadlock`, at its
+ * own step, so the verdict does not depend on which request reached the checker last. */
+static void raise_cycle(ck_checker *ck, int t) {
+  int u = t;
+  for (int hops = 0; hops <= ck->nthreads; hops++) {
+    cthread *uh = ck->threads[u];
+    ciso *x = &ck->isos[uh->waiting_iso];
+    if (!uh->deadlock_raised) {
+      ck_event ev = {CK_LOCK, u, -1, uh->waiting_iso, uh->waiting_step};
+      flag(ck, CK_DEADLOCK, &ev, uh->waiting_iso,
+           "%s waits for the Locker of %s, held by %s, in a cycle of Lockers that wait for "
+           "each other", uh->name, x->name, ck_thread_name(ck, x->lock_owner));
+      uh->deadlock_raised = 1;
+    }
+    u = x->lock_owner;
+    if (u == t || u < 0 || ck->threads[u]->waiting_iso == CK_NONE) return;
+  }
+}
+
 /* Locker request (depth: what the thread holds once acquired). */
 static void request_lock(ck_checker *ck, const ck_event *ev, ciso *x, int depth) {
   int t = ev->thread;
@@ -327,13 +346,14 @@ static void request_lock(ck_checker *ck, const ck_event *ev, ciso *x, int depth)
   int u = x->lock_owner;
   for (int hops = 0; hops <= ck->nthreads; hops++) {
     cthread *uh = ck->threads[u];
-    if (u == t || uh->ended) {
+    if (u == t) {
+      raise_cycle(ck, t);
+      return;
+    }
+    if (uh->ended) {
       flag(ck, CK_DEADLOCK, ev, ev->isolate,
-            u == t ? "%s waits for the Locker of %s, held by %s, in a cycle of Lockers that "
-                     "wait for each other"
-                   : "%s waits for the Locker of %s, held by %s, which has ended without "
-                     "releasing it",
-            th->name, x->name, ck_thread_name(ck, x->lock_owner));
+           "%s waits for the Locker of %s, held by %s, which has ended without releasing it",
+           th->name, x->name, ck_thread_name(ck, x->lock_owner));
       th->deadlock_raised = 1;
       return;
     }
