@@ -114,3 +114,18 @@ class Outputs(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FamilyReadmes(unittest.TestCase):
+    """Every scenario family documents every scenario in its folder."""
+
+    def test_each_family_readme_lists_each_of_its_scenarios(self):
+        root = Path(__file__).resolve().parent.parent.parent / "scenarios"
+        families = [d for d in sorted(root.iterdir()) if d.is_dir()]
+        self.assertGreaterEqual(len(families), 6)
+        for fam in families:
+            readme = (fam / "README.md").read_text()
+            for section in ("**The rule.**", "**The fix.**"):
+                self.assertIn(section, readme, fam.name)
+            for scn in fam.glob("*.scn"):
+                self.assertIn(f"[`{scn.name}`]({scn.name})", readme, f"{fam.name}/README.md misses {scn.name}")
