@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "report_out.h"
 #include "runner.h"
@@ -19,12 +21,18 @@
 #ifndef ISOREPLAY_VERSION
 #define ISOREPLAY_VERSION "0"
 #endif
+#ifndef ISOREPLAY_REPORTS_DIR
+#define ISOREPLAY_REPORTS_DIR "reports"
+#endif
+#ifndef ISOREPLAY_PYTHON
+#define ISOREPLAY_PYTHON "/usr/bin/python3"
+#endif
 #ifndef ISOREPLAY_FLAVOR_NAME
 #define ISOREPLAY_FLAVOR_NAME "default"
 #endif
 
 static const char USAGE[] =
-    "usage: isoreplay run [--dry-run] [--json FILE] [--quiet] FILE...\n"
+    "usage: isoreplay run [--dry-run] [--json FILE] [--quiet] [--trace FILE] [--html FILE] FILE...\n"
     "       isoreplay check FILE...\n"
     "       isoreplay --help | --version\n"
     "\n"
@@ -37,6 +45,8 @@ static const char USAGE[] =
     "               no results, no expect-end)\n"
     "  --json FILE  write the reports as JSON (docs/report-format.md), atomically\n"
     "  --quiet      print only the verdict of each scenario and its mismatches\n"
+    "  --trace FILE write the replay as a Chrome Trace Event file (Perfetto, chrome://tracing)\n"
+    "  --html FILE  write the replay's HTML view (swimlanes, violations, source); one FILE only\n"
     "\n"
     "Exit status: 0 every expectation met, 1 not met, 2 bad input or usage, 3 internal error.\n"
     "The scenario language: docs/scenario-language.md; the violations: docs/violations.md.\n";
@@ -58,6 +68,43 @@ static int load_all(char **files, int n, scenario **out) {
     free(diag);
   }
   return bad;
+}
+
+/* The HTML view: the report's JSON rendered by reports/render.py (Jinja2). Returns 0,
+ * or -1 after saying why. */
+static int write_html(const char *out, report *r) {
+  const char *dir = getenv("ISOREPLAY_REPORTS");
+  if (!dir) dir = ISOREPLAY_REPORTS_DIR;
+  char tmp[] = "/tmp/isoreplay-html-XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    perror("isoreplay: mkstemp");
+    return -1;
+  }
+  close(fd);
+  report *one[1] = {r};
+  if (report_write_json(tmp, one, 1)) {
+    fprintf(stderr, "isoreplay: cannot write %s: %s\n", tmp, strerror(errno));
+    unlink(tmp);
+    return -1;
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char script[4096];
+    snprintf(script, sizeof script, "%s/render.py", dir);
+    execl(ISOREPLAY_PYTHON, ISOREPLAY_PYTHON, script, "scenario", "--json", tmp, "--out", out, (char *)NULL);
+    fprintf(stderr, "isoreplay: cannot run %s %s: %s\n", ISOREPLAY_PYTHON, script, strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  unlink(tmp);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "isoreplay: the HTML renderer failed (needs %s with python3-jinja2)\n", ISOREPLAY_PYTHON);
+    return -1;
+  }
+  return 0;
 }
 
 /* Frees what main allocated and returns status. */
@@ -85,7 +132,7 @@ int main(int argc, char **argv) {
   int check_only = !strcmp(argv[1], "check");
   if (!check_only && strcmp(argv[1], "run")) return usage_error("unknown command (use run or check)");
   int dry = 0, quiet = 0, nfiles = 0;
-  const char *json = NULL;
+  const char *json = NULL, *trace = NULL, *html = NULL;
   char **files = calloc((size_t)argc, sizeof *files);
   if (!files) return 3;
   for (int i = 2; i < argc; i++) {
@@ -94,6 +141,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--json") && !check_only) {
       if (++i == argc) return finish(usage_error("--json needs a file name"), files, NULL, NULL, 0);
       json = argv[i];
+    } else if (!strcmp(argv[i], "--trace") && !check_only) {
+      if (++i == argc) return finish(usage_error("--trace needs a file name"), files, NULL, NULL, 0);
+      trace = argv[i];
+    } else if (!strcmp(argv[i], "--html") && !check_only) {
+      if (++i == argc) return finish(usage_error("--html needs a file name"), files, NULL, NULL, 0);
+      html = argv[i];
     } else if (argv[i][0] == '-' && argv[i][1]) {
       char msg[300];
       snprintf(msg, sizeof msg, "unknown option '%s'", argv[i]);
@@ -103,6 +156,8 @@ int main(int argc, char **argv) {
     }
   }
   if (!nfiles) return finish(usage_error("no scenario file given"), files, NULL, NULL, 0);
+  if ((trace || html) && nfiles != 1)
+    return finish(usage_error("--trace and --html take one scenario file"), files, NULL, NULL, 0);
   scenario **scns = calloc((size_t)nfiles, sizeof *scns);
   report **reps = calloc((size_t)nfiles, sizeof *reps);
   if (!scns || !reps) return finish(3, files, scns, reps, 0);
@@ -132,6 +187,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "isoreplay: cannot write %s: %s\n", json, strerror(errno));
     internal = 1;
   }
+  if (trace && !internal && report_write_trace(trace, reps[0])) {
+    fprintf(stderr, "isoreplay: cannot write %s: %s\n", trace, strerror(errno));
+    internal = 1;
+  }
+  if (html && !internal && write_html(html, reps[0])) internal = 1;
   if (nfiles > 1) {
     if (skipped) printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     else printf("%d passed, %d failed\n", passed, failed);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "report_out.h"
+#include "spans.h"
 
 #ifndef ISOREPLAY_VERSION
 #define ISOREPLAY_VERSION "0"
@@ -100,7 +101,7 @@ static json_t *ending_json(const report *r) {
   return j;
 }
 
-static json_t *scenario_json(report *r) {
+json_t *report_scenario_json(report *r) {
   const scenario *s = r->s;
   json_t *j = json_object();
   json_object_set_new(j, "file", str(s->path));
@@ -172,6 +173,35 @@ static json_t *scenario_json(report *r) {
     json_array_append_new(san, o);
   }
   json_object_set_new(j, "sanitizer", san);
+  span *sp;
+  int nsp = spans_compute(r, &sp);
+  json_t *spans_j = json_array();
+  for (int i = 0; i < nsp; i++) {
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", json_string(span_kind_name(sp[i].kind)));
+    json_object_set_new(o, "thread", str(sp[i].thread));
+    json_object_set_new(o, "name", str(sp[i].name));
+    json_object_set_new(o, "from", json_integer(sp[i].from));
+    json_object_set_new(o, "to", json_integer(sp[i].to));
+    json_object_set_new(o, "open", json_boolean(sp[i].open));
+    json_array_append_new(spans_j, o);
+  }
+  free(sp);
+  json_object_set_new(j, "spans", spans_j);
+  handoff *ho;
+  int nho = handoffs_compute(r, &ho);
+  json_t *ho_j = json_array();
+  for (int i = 0; i < nho; i++) {
+    json_t *o = json_object();
+    json_object_set_new(o, "what", json_string(ho[i].what));
+    json_object_set_new(o, "isolate", str(ho[i].isolate));
+    json_object_set_new(o, "from", json_integer(ho[i].from));
+    json_object_set_new(o, "to", json_integer(ho[i].to));
+    json_array_append_new(ho_j, o);
+  }
+  free(ho);
+  json_object_set_new(j, "handoffs", ho_j);
+  json_object_set_new(j, "source", str(s->text));
   json_object_set_new(j, "sanitizer_log", str(r->san_log));
   json_object_set_new(j, "stderr", str(r->child_stderr));
   return j;
@@ -182,7 +212,7 @@ int report_write_json(const char *path, report *const *reports, int n) {
   int passed = 0, failed = 0, skipped = 0;
   json_t *arr = json_array();
   for (int i = 0; i < n; i++) {
-    json_array_append_new(arr, scenario_json(reports[i]));
+    json_array_append_new(arr, report_scenario_json(reports[i]));
     if (reports[i]->skipped) skipped++;
     else if (reports[i]->met) passed++;
     else failed++;

@@ -16,4 +16,12 @@ void report_print(FILE *out, const report *r, int quiet);
  * Returns 0, or -1 with errno set. */
 int report_write_json(const char *path, report *const *reports, int n);
 
+/* One scenario's report as a JSON object (the element of "scenarios"). */
+struct json_t;
+struct json_t *report_scenario_json(report *r);
+
+/* The replay as a Chrome Trace Event file (Perfetto, chrome://tracing), atomically.
+ * Returns 0, or -1 with errno set. */
+int report_write_trace(const char *path, const report *r);
+
 #endif

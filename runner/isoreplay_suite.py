@@ -13,6 +13,7 @@ outcome differs between repeats.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -91,16 +92,31 @@ def main(argv: list[str]) -> int:
             "shard": f"{a.shard[0]}/{a.shard[1]}"}
     outputs.write_results(out / "results.json", runs, meta)
     outputs.write_junit(out / "junit.xml", runs, wall)
+    html = write_html(out)
     s = outputs.summary(runs)
     for r in runs:
         if r.failed:
             print(f"FAILED {r.build} {r.scenario.rel}: {r.category}: {r.reason}")
-    print(f"results: {out / 'results.json'}  junit: {out / 'junit.xml'}  logs: {out / 'logs'}")
+    print(f"results: {out / 'results.json'}  junit: {out / 'junit.xml'}  logs: {out / 'logs'}"
+          + (f"  html: {html}" if html else ""))
     print(f"suite: {len(runs)} runs ({len(chosen)} scenarios x {len(build_list)} builds"
           f"{f' x {a.repeat} repeats' if a.repeat > 1 else ''}) in {wall:.1f} s, "
           f"{len(runs) / wall:.1f} scenarios/s" + (f" (building presets first: {build_s:.1f} s)" if build_s > 1 else ""))
     print(f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped")
     return 1 if s["failed"] else 0
+
+
+def write_html(out: Path) -> Path | None:
+    """The suite's HTML report (reports/render.py, Jinja2), or None with a note when
+    Jinja2 is missing (results.json and junit.xml are written regardless)."""
+    sys.path.insert(0, str(PROJECT / "reports"))
+    try:
+        import render  # noqa: E402  (reports/render.py)
+    except SystemExit as e:
+        print(f"isoreplay_suite: no HTML report: {e}", file=sys.stderr)
+        return None
+    render.render_suite(json.loads((out / "results.json").read_text()), out / "report.html")
+    return out / "report.html"
 
 
 def check_repeats(runs: list[execute.Run]) -> None:

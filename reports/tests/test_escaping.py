@@ -1,0 +1,53 @@
+"""Untrusted text (titles, sources, scripts, V8 and sanitizer output) is escaped in the
+HTML reports: the payloads appear only as text."""
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import render  # noqa: E402
+
+PAYLOADS = ['<script>document.body.dataset.pwned = "1"</script>',
+            '"><img src=x onerror="document.body.dataset.pwned=1">']
+
+
+def report():
+    p0, p1 = PAYLOADS
+    return {
+        "file": f"x/{p1}.scn", "title": p0 + p1, "sources": [p1], "tags": [p0], "model": "v8",
+        "v8_version": p0, "flavor": "default", "mode": "real", "outcome": "failed", "expectations_met": False,
+        "ending": {"kind": "V8 fatal error", "signal": "TRAP", "fatal": p0, "deadlock": None, "where": [p1],
+                   "expected": "fatal", "expected_text": p1},
+        "steps": [{"index": 1, "line": 2, "thread": p1, "task": None, "op": "run", "isolate": "A", "context": None,
+                   "js": p0, "background": False, "reached": True, "start_us": 0, "end_us": 5, "status": "ok",
+                   "executed": True, "real_current": p0, "ideal_current": "A",
+                   "result": {"outcome": "value", "text": p1}, "note": p0,
+                   "expected_violations": [], "violations": ["not-entered"]}],
+        "violations": [{"code": "not-entered", "severity": "error", "step": 1, "line": 2, "thread": p1, "task": None,
+                        "isolate": "A", "message": p0 + p1, "fix": "f"}],
+        "mismatches": [{"step": 1, "line": 2, "what": p0, "expected": p1, "got": p0}],
+        "sanitizer": [{"tool": "ThreadSanitizer", "kind": p0, "summary": p1, "frames": [p0], "step": 1, "line": 2,
+                       "isolate": "A", "report": p0}],
+        "spans": [{"kind": "entered", "thread": p1, "name": "A", "from": 1, "to": 1, "open": True}],
+        "handoffs": [], "expected_at_end": [], "stderr": p0, "source": f'title "{p0}"\n{p1}: run A "{p0}"\n',
+    }
+
+
+class Escaping(unittest.TestCase):
+    def test_payloads_appear_only_escaped(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "r.html"
+            render.render_scenario(report(), out)
+            html = out.read_text()
+            for p in PAYLOADS:
+                self.assertNotIn(p, html)
+            self.assertNotIn("<img", html)
+            self.assertEqual(1, html.count("<script>"))  # ours, from report.js
+            self.assertIn("&lt;script&gt;document.body.dataset.pwned", html)
+            self.assertIn("&#34;&gt;&lt;img src=x onerror=", html)
+
+
+if __name__ == "__main__":
+    unittest.main()
