@@ -207,6 +207,25 @@ json_t *report_scenario_json(report *r) {
   return j;
 }
 
+int report_dump_atomic(struct json_t *root, const char *path, size_t flags) {
+  size_t tl = strlen(path) + 32;
+  char *tmp = malloc(tl);
+  if (!tmp) {
+    errno = ENOMEM;
+    return -1;
+  }
+  snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
+  int rc = json_dump_file(root, tmp, flags);
+  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
+  if (rc != 0) {
+    int e = errno;
+    unlink(tmp);
+    errno = e ? e : EIO;
+  }
+  free(tmp);
+  return rc;
+}
+
 int report_write_json(const char *path, report *const *reports, int n) {
   json_t *root = json_object();
   int passed = 0, failed = 0, skipped = 0;
@@ -225,22 +244,7 @@ int report_write_json(const char *path, report *const *reports, int n) {
   json_object_set_new(sum, "failed", json_integer(failed));
   json_object_set_new(sum, "skipped", json_integer(skipped));
   json_object_set_new(root, "summary", sum);
-  size_t tl = strlen(path) + 32;
-  char *tmp = malloc(tl);
-  if (!tmp) {
-    json_decref(root);
-    errno = ENOMEM;
-    return -1;
-  }
-  snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-  int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+  int rc = report_dump_atomic(root, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
   json_decref(root);
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) {
-    int e = errno;
-    unlink(tmp);
-    errno = e ? e : EIO;
-  }
-  free(tmp);
   return rc;
 }

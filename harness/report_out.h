@@ -20,6 +20,10 @@ int report_write_json(const char *path, report *const *reports, int n);
 struct json_t;
 struct json_t *report_scenario_json(report *r);
 
+/* Writes root to path atomically (a temporary file renamed over it) with jansson's
+ * dump flags. Returns 0, or -1 with errno set. */
+int report_dump_atomic(struct json_t *root, const char *path, size_t flags);
+
 /* The replay as a Chrome Trace Event file (Perfetto, chrome://tracing), atomically.
  * Returns 0, or -1 with errno set. */
 int report_write_trace(const char *path, const report *r);

@@ -138,18 +138,7 @@ int report_write_trace(const char *path, const report *r) {
   json_t *root = json_object();
   json_object_set_new(root, "traceEvents", ev);
   json_object_set_new(root, "displayTimeUnit", json_string("ms"));
-  size_t tl = strlen(path) + 32;
-  char *tmp = malloc(tl);
-  if (!tmp) {
-    json_decref(root);
-    errno = ENOMEM;
-    return -1;
-  }
-  snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-  int rc = json_dump_file(root, tmp, JSON_COMPACT | JSON_ENSURE_ASCII);
+  int rc = report_dump_atomic(root, path, JSON_COMPACT | JSON_ENSURE_ASCII);
   json_decref(root);
-  if (rc == 0 && rename(tmp, path) != 0) rc = -1;
-  if (rc != 0) unlink(tmp);
-  free(tmp);
   return rc;
 }
