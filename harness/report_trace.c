@@ -3,12 +3,10 @@
  * isolates entered and Lockers held (they may overlap out of order, which is the point);
  * instant events for violations; flow arrows for cross-thread handoffs. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report_out.h"
 #include "spans.h"
