@@ -1,192 +1,15 @@
-/* checker.c — the ideal-embedding state machine behind checker.h.
+/* checker.c — the ideal-embedding state machine behind checker.h: the transitions.
  *
  * Ideal entry stack of a thread: `enter X` pushes X; `exit X` removes the topmost entry
  * of X wherever it stands; the ideal current isolate is the top. The verdicts follow
- * what the embedder meant, never what V8 did, so --real and --dry-run agree. */
-#include "checker.h"
-
+ * what the embedder meant, never what V8 did, so --real and --dry-run agree. The state
+ * and its queries are in checker_state.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct entry { int iso, task; } entry;
-
-typedef struct cthread {
-  char *name;
-  entry *stack;
-  int depth, cap;
-  int diverging;       /* inside a tls-divergence episode */
-  int waiting_iso;     /* CK_NONE, or the isolate whose Locker it waits for */
-  int waiting_depth;   /* Locker depth it gets once acquired */
-  int waiting_step;
-  int deadlock_raised;
-  int ended;
-} cthread;
-
-typedef struct per_thread {
-  int entered;         /* entries of this isolate on that thread's ideal stack */
-  int running;         /* runs in progress */
-  int in_unlocker;
-  int unlocker_depth;  /* Locker depth saved by the Unlocker */
-} per_thread;
-
-enum { ISO_NASCENT, ISO_LIVE, ISO_DISPOSED };
-
-typedef struct ciso {
-  char *name;
-  int state;
-  int lock_owner, lock_depth, ever_locked;
-  int last_user, last_use_locked;
-  int entered_total, running_total;
-  per_thread *pt;
-  int pt_cap;
-} ciso;
-
-typedef struct ctask { char *name; int last_thread; } ctask;
-
-struct ck_checker {
-  ck_model model;
-  cthread **threads;   /* fixed CK_MAX_THREADS slots: never moved, see checker.h */
-  int nthreads;
-  ciso *isos;          /* index = isolate id; 0 unused */
-  int nisos, isos_cap;
-  ctask *tasks;
-  int ntasks, tasks_cap;
-  ck_violation *v;
-  size_t nv, vcap;
-};
-
-static char *dupstr(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
-static int grow(void **p, int *cap, int need, size_t size) {
-  if (need <= *cap) return 0;
-  int n = *cap ? *cap : 8;
-  while (n < need) n *= 2;
-  void *q = realloc(*p, (size_t)n * size);
-  if (!q) return -1;
-  memset((char *)q + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
-  *p = q;
-  *cap = n;
-  return 0;
-}
-
-ck_checker *ck_new(ck_model model) {
-  ck_checker *ck = calloc(1, sizeof *ck);
-  if (!ck) return NULL;
-  ck->model = model;
-  ck->threads = calloc(CK_MAX_THREADS, sizeof *ck->threads);
-  if (!ck->threads || grow((void **)&ck->isos, &ck->isos_cap, 1, sizeof(ciso))) {
-    ck_free(ck);
-    return NULL;
-  }
-  ck->nisos = 1;
-  return ck;
-}
-
-void ck_free(ck_checker *ck) {
-  if (!ck) return;
-  for (int i = 0; i < ck->nthreads; i++) {
-    free(ck->threads[i]->name);
-    free(ck->threads[i]->stack);
-    free(ck->threads[i]);
-  }
-  for (int i = 1; i < ck->nisos; i++) {
-    free(ck->isos[i].name);
-    free(ck->isos[i].pt);
-  }
-  for (int i = 0; i < ck->ntasks; i++) free(ck->tasks[i].name);
-  free(ck->threads);
-  free(ck->isos);
-  free(ck->tasks);
-  free(ck->v);
-  free(ck);
-}
-
-ck_model ck_get_model(const ck_checker *ck) { return ck->model; }
-
-int ck_add_thread(ck_checker *ck, const char *name) {
-  if (ck->nthreads >= CK_MAX_THREADS) return -1;
-  cthread *t = calloc(1, sizeof *t);
-  if (!t || !(t->name = dupstr(name))) {
-    free(t);
-    return -1;
-  }
-  t->waiting_iso = CK_NONE;
-  ck->threads[ck->nthreads] = t;
-  return ck->nthreads++;
-}
-
-int ck_add_task(ck_checker *ck, const char *name) {
-  if (grow((void **)&ck->tasks, &ck->tasks_cap, ck->ntasks + 1, sizeof(ctask))) return -1;
-  ctask *k = &ck->tasks[ck->ntasks];
-  if (!(k->name = dupstr(name))) return -1;
-  k->last_thread = -1;
-  return ck->ntasks++;
-}
-
-int ck_add_isolate(ck_checker *ck, const char *name) {
-  if (grow((void **)&ck->isos, &ck->isos_cap, ck->nisos + 1, sizeof(ciso))) return -1;
-  ciso *x = &ck->isos[ck->nisos];
-  memset(x, 0, sizeof *x);
-  if (!(x->name = dupstr(name))) return -1;
-  x->state = ISO_NASCENT;
-  x->lock_owner = -1;
-  x->last_user = -1;
-  return ck->nisos++;
-}
-
-static int valid_thread(const ck_checker *ck, int t) { return t >= 0 && t < ck->nthreads; }
-static int valid_iso(const ck_checker *ck, int i) { return i >= 1 && i < ck->nisos; }
-
-const char *ck_thread_name(const ck_checker *ck, int t) {
-  return valid_thread(ck, t) ? ck->threads[t]->name : "?";
-}
-const char *ck_task_name(const ck_checker *ck, int k) {
-  return k >= 0 && k < ck->ntasks ? ck->tasks[k].name : "";
-}
-const char *ck_isolate_name(const ck_checker *ck, int i) {
-  if (i == CK_NONE) return "none";
-  return valid_iso(ck, i) ? ck->isos[i].name : "an unknown isolate";
-}
-int ck_isolate_count(const ck_checker *ck) { return ck->nisos - 1; }
-int ck_isolate_alive(const ck_checker *ck, int i) {
-  return valid_iso(ck, i) && ck->isos[i].state == ISO_LIVE;
-}
-int ck_would_use_freed(const ck_checker *ck, const ck_event *ev) {
-  return ev->op != CK_NEW && valid_iso(ck, ev->isolate) &&
-         ck->isos[ev->isolate].state == ISO_DISPOSED;
-}
-int ck_lock_owner(const ck_checker *ck, int i) {
-  return valid_iso(ck, i) ? ck->isos[i].lock_owner : -1;
-}
-int ck_ideal_current(const ck_checker *ck, int t) {
-  const cthread *th = ck->threads[t];
-  return th->depth ? th->stack[th->depth - 1].iso : CK_NONE;
-}
-int ck_thread_diverging(const ck_checker *ck, int t) { return ck->threads[t]->diverging; }
-int ck_entry_depth(const ck_checker *ck, int t) { return ck->threads[t]->depth; }
-size_t ck_violation_count(const ck_checker *ck) { return ck->nv; }
-const ck_violation *ck_violation_at(const ck_checker *ck, size_t i) {
-  return i < ck->nv ? &ck->v[i] : NULL;
-}
-
-/* The (isolate, thread) record, grown on demand; NULL only on out of memory. */
-static per_thread *pt_of(ciso *x, int t) {
-  if (grow((void **)&x->pt, &x->pt_cap, t + 1, sizeof(per_thread))) return NULL;
-  return &x->pt[t];
-}
-
-static int pt_get(const ciso *x, int t, size_t field) {
-  if (t >= x->pt_cap) return 0;
-  return *(const int *)((const char *)&x->pt[t] + field);
-}
-#define PT(x, t, f) pt_get((x), (t), offsetof(per_thread, f))
+#include "checker_state.h"
 
 /* Appends a violation of `code` for the event; the message is printf-formatted. */
 static void flag(ck_checker *ck, ck_code code, const ck_event *ev, int iso, const char *fmt, ...) {
@@ -224,16 +47,16 @@ static const char *stack_str(const ck_checker *ck, int t, char *buf, size_t n) {
 /* First thread other than t for which the isolate's per-thread field is non-zero. */
 static int other_with(const ciso *x, int t, size_t field) {
   for (int u = 0; u < x->pt_cap; u++)
-    if (u != t && pt_get(x, u, field)) return u;
+    if (u != t && ck_pt_get(x, u, field)) return u;
   return -1;
 }
 
 static void push_entry(ck_checker *ck, int t, int iso, int task) {
   cthread *th = ck->threads[t];
-  if (grow((void **)&th->stack, &th->cap, th->depth + 1, sizeof(entry))) return;
+  if (ck_grow((void **)&th->stack, &th->cap, th->depth + 1, sizeof(entry))) return;
   th->stack[th->depth++] = (entry){iso, task};
   ciso *x = &ck->isos[iso];
-  per_thread *p = pt_of(x, t);
+  per_thread *p = ck_pt_of(x, t);
   if (p) p->entered++;
   x->entered_total++;
 }
@@ -377,7 +200,7 @@ static void on_unlock(ck_checker *ck, const ck_event *ev, ciso *x) {
 
 static void on_unlocker(ck_checker *ck, const ck_event *ev, ciso *x) {
   int t = ev->thread;
-  per_thread *p = pt_of(x, t);
+  per_thread *p = ck_pt_of(x, t);
   if (!p) return;
   if (x->lock_owner != t)
     flag(ck, CK_LOCKER_MISUSE, ev, ev->isolate,
@@ -396,7 +219,7 @@ static void on_unlocker(ck_checker *ck, const ck_event *ev, ciso *x) {
 }
 
 static void on_relock(ck_checker *ck, const ck_event *ev, ciso *x) {
-  per_thread *p = pt_of(x, ev->thread);
+  per_thread *p = ck_pt_of(x, ev->thread);
   if (!p) return;
   if (!p->in_unlocker) {
     flag(ck, CK_LOCKER_MISUSE, ev, ev->isolate,
@@ -471,7 +294,7 @@ static void on_scope_use(ck_checker *ck, const ck_event *ev, ciso *x) {
           ck_thread_name(ck, t), ev->op == CK_RUN ? "runs script in" : "creates a context in",
           x->name, x->name);
   if (ev->op == CK_RUN) {
-    per_thread *p = pt_of(x, t);
+    per_thread *p = ck_pt_of(x, t);
     if (p) p->running++;
     x->running_total++;
   }
