@@ -27,6 +27,13 @@ from lanes import lanes_view  # noqa: E402
 
 PROJECT = HERE.parent
 
+# What each build is (cmake/Sanitizers.cmake and CMakePresets.json), shown on the suite page.
+BUILD_FLAGS = {
+    "default": "RelWithDebInfo (-O2 -g), link-time optimisation",
+    "asan": "-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer, LeakSanitizer on",
+    "tsan": "-fsanitize=thread; libnode uninstrumented, cmake/tsan.supp",
+}
+
 
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -74,7 +81,7 @@ def render_suite(results: dict, out: Path) -> None:
         views.append(v)
     html = _env().get_template("suite.html.j2").render(
         results=results, builds=builds, scenarios=scenarios, cells=cells, views=views,
-        families=sorted({f for f, _, _ in scenarios}),
+        families=sorted({f for f, _, _ in scenarios}), build_flags=BUILD_FLAGS,
         categories=sorted({r["result"] for r in runs}), docs=_docs_link(out))
     _write(out, html)
 
