@@ -79,8 +79,8 @@ struct Rec {
 static_assert(sizeof(Rec) == 32, "Rec must stay compact: it is written on every op");
 
 // The event log: 2 MiB chunks that never move, so a thread can complete its own record
-// without the lock while others append. Chunks are huge-page aligned and advised
-// (MADV_HUGEPAGE): a long log then takes one page fault per 2 MiB, not per 4 KiB.
+// without the lock while others append. Chunks after the first are advised as huge
+// pages (MADV_HUGEPAGE): a long log then takes one page fault per 2 MiB, not per 4 KiB.
 class EventLog {
  public:
   static constexpr size_t kChunkBytes = size_t{2} << 20;
@@ -93,7 +93,7 @@ class EventLog {
     size_t i = size_.load(std::memory_order_relaxed);
     size_t c = i / kChunk;
     if (c >= kMaxChunks) return nullptr;
-    if (!chunks_[c] && !(chunks_[c] = Chunk(alloc_chunk()))) return nullptr;
+    if (!chunks_[c] && !(chunks_[c] = Chunk(alloc_chunk(c > 0)))) return nullptr;
     return &chunks_[c].get()[i % kChunk];
   }
   void publish() { size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
@@ -105,7 +105,7 @@ class EventLog {
     void operator()(Rec* p) const;
   };
   using Chunk = std::unique_ptr<Rec, Free>;
-  static Rec* alloc_chunk();
+  static Rec* alloc_chunk(bool huge);
   std::vector<Chunk> chunks_;
   std::atomic<size_t> size_{0};
 };

@@ -281,8 +281,10 @@ v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
   } else if (!s->opt.dry_run) {
     bool had_fatal = s->fatal_seen.load();
     witness_loud_begin();  // what the replayed program does, as TSan should see it
+#ifdef ISOREPLAY_TSAN  // only TSan reads the shadow word and the publication edge
     if (iso && c->op != CK_NEW) witness_acquire(&iso->published);
     if (iso && ck_op_is_use(c->op)) isoreplay_use_isolate(iso->shadow);
+#endif
     st = execute(s, *th, iso, c, r);
     witness_loud_end();
     if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {

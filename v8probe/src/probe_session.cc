@@ -63,9 +63,11 @@ int id_of_locked(Session* s, v8::Isolate* p) {
   return it == s->by_ptr.end() ? CK_UNKNOWN : it->second;
 }
 
-Rec* EventLog::alloc_chunk() {
+Rec* EventLog::alloc_chunk(bool huge) {
   void* p = std::aligned_alloc(kChunkBytes, kChunkBytes);
-  if (p) madvise(p, kChunkBytes, MADV_HUGEPAGE);  // advice only: fine if refused
+  // Huge pages only for a log that outgrew its first chunk: a huge-page fault may stall
+  // in compaction, which a short session (most replays) should never pay for.
+  if (p && huge) madvise(p, kChunkBytes, MADV_HUGEPAGE);  // advice only: fine if refused
   return static_cast<Rec*>(p);
 }
 
