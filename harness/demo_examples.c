@@ -1,7 +1,9 @@
 /* demo_examples.c — the table behind demo_examples.h. */
 #include "demo_examples.h"
 
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define S(t, o, i) {t, o, i, NULL, 0}
 #define RUN(t, i, js) {t, CK_RUN, i, js, 0}
@@ -101,3 +103,42 @@ const demo_example DEMO_EXAMPLES[] = {
 };
 
 const int DEMO_EXAMPLE_COUNT = (int)(sizeof DEMO_EXAMPLES / sizeof DEMO_EXAMPLES[0]);
+
+/* Appends text to the growing buffer *buf (length *n, capacity *cap). */
+static void put(char **buf, size_t *n, size_t *cap, const char *text) {
+  size_t len = strlen(text);
+  if (*n + len + 1 > *cap) {
+    size_t c = (*n + len + 1) * 2;
+    char *q = realloc(*buf, c);
+    if (!q) return;
+    *buf = q;
+    *cap = c;
+  }
+  memcpy(*buf + *n, text, len + 1);
+  *n += len;
+}
+
+char *demo_scenario_text(const demo_example *ex) {
+  char *buf = NULL, line[512];
+  size_t n = 0, cap = 0;
+  snprintf(line, sizeof line, "title \"%s\"\nmodel %s\ntimeout 5s\n", ex->name,
+           ex->model == CK_MODEL_RUSTY_V8 ? "rusty_v8" : "v8");
+  put(&buf, &n, &cap, line);
+  for (int i = 0; i < DEMO_MAX_STEPS && ex->steps[i].thread; i++) {
+    const demo_step *st = &ex->steps[i];
+    const char *op = st->op == CK_CHECK_CURRENT ? "check current none" : ck_op_name(st->op);
+    snprintf(line, sizeof line, "%s: %s", st->thread, op);
+    put(&buf, &n, &cap, line);
+    if (st->isolate) {
+      put(&buf, &n, &cap, " ");
+      put(&buf, &n, &cap, st->isolate);
+    }
+    if (st->js) {  /* the examples' scripts hold no double quote or backslash */
+      put(&buf, &n, &cap, " \"");
+      put(&buf, &n, &cap, st->js);
+      put(&buf, &n, &cap, "\"");
+    }
+    put(&buf, &n, &cap, st->background ? " &\n" : "\n");
+  }
+  return buf;
+}

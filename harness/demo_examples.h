@@ -1,6 +1,6 @@
-/* demo_examples.h — the probe demo's examples: one minimal sequence per violation code
- * and the correct patterns real embedders use. Each runs against real V8 in a child
- * process of isoreplay-demo, so an abort, a crash or a hang is observed, not suffered. */
+/* demo_examples.h — the demo's examples: one minimal sequence per violation code and the
+ * correct patterns real embedders use. isoreplay-demo replays each like any scenario
+ * (in a child process), so an abort, a crash or a deadlock is observed, not suffered. */
 #ifndef ISOREPLAY_DEMO_EXAMPLES_H
 #define ISOREPLAY_DEMO_EXAMPLES_H
 
@@ -26,5 +26,9 @@ typedef struct demo_example {
 
 extern const demo_example DEMO_EXAMPLES[];
 extern const int DEMO_EXAMPLE_COUNT;
+
+/* The example as scenario-language text (malloc'd), for the parser and the replay. A
+ * `check` step becomes `check current none`: the demo prints what V8 really had. */
+char *demo_scenario_text(const demo_example *ex);
 
 #endif
