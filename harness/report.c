@@ -160,18 +160,13 @@ static char *fatal_from_stderr(const char *err) {
   return out;
 }
 
-/* "==1==ERROR: ThreadSanitizer: SEGV on unknown address": the signal a sanitizer caught
- * (it then exits with a status instead of dying by the signal), or 0. */
-static int sanitizer_signal(const char *err) {
-  static const struct { const char *name; int sig; } SIGS[] = {
-    {"SEGV", SIGSEGV}, {"BUS", SIGBUS}, {"ABRT", SIGABRT}, {"FPE", SIGFPE}, {"ILL", SIGILL}, {"TRAP", SIGTRAP}};
-  const char *p = err ? strstr(err, "Sanitizer: ") : NULL;
-  for (; p; p = strstr(p + 1, "Sanitizer: ")) {
-    const char *what = p + strlen("Sanitizer: ");
-    for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; i++) {
-      size_t n = strlen(SIGS[i].name);
-      if (!strncmp(what, SIGS[i].name, n) && !strncmp(what + n, " on ", 4)) return SIGS[i].sig;
-    }
+/* The signal a finding reports catching ("SEGV on unknown address": SIGSEGV; the
+ * sanitizer then exits with a status instead of dying by the signal), or 0. */
+static int finding_signal(const san_finding *f) {
+  for (int sig = 1; sig < 65; sig++) {
+    const char *name = scn_signal_name(sig);
+    size_t n = name ? strlen(name) : 0;
+    if (n && f->kind && !strncmp(f->kind, name, n) && !strncmp(f->kind + n, " on ", 4)) return sig;
   }
   return 0;
 }
@@ -259,21 +254,12 @@ void report_read_sanitizer(report *r, const char *err, int child_pid) {
   }
 }
 
-/* The signal of a finding such as "SEGV on unknown address" (from a log file), or 0. */
-static int finding_signal(const san_finding *f) {
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s: %s on ", f->tool ? f->tool : "", f->kind ? f->kind : "");
-  return sanitizer_signal(buf);
-}
-
 void report_set_ending(report *r, int status, int timed_out, const char *err) {
   free(r->child_stderr);
   r->child_stderr = strdup_opt(err ? err : "");
   if (!r->fatal) r->fatal = fatal_from_stderr(err);
-  int deadly = sanitizer_signal(err);  /* a sanitizer caught the signal and exited */
-  for (int i = 0; i < r->nsan && !deadly; i++) deadly = finding_signal(&r->san[i]);  /* log_path */
-  int sanitizer = err && (strstr(err, "ERROR: AddressSanitizer") || strstr(err, "WARNING: ThreadSanitizer") ||
-                          strstr(err, "ERROR: LeakSanitizer") || strstr(err, "runtime error:"));
+  int deadly = 0;  /* a sanitizer caught the signal and exited (findings: stderr and log) */
+  for (int i = 0; i < r->nsan && !deadly; i++) deadly = finding_signal(&r->san[i]);
   if (timed_out) {
     r->ending = ENDING_TIMEOUT;
     r->signal = SIGKILL;
@@ -289,7 +275,7 @@ void report_set_ending(report *r, int status, int timed_out, const char *err) {
       /* a sanitizer that reported (and went on) sets its own exit status at the end */
       if (r->ending != ENDING_DEADLOCK) r->ending = ENDING_CLEAN;
     } else {
-      r->ending = sanitizer ? ENDING_SANITIZER : ENDING_EXIT;
+      r->ending = r->nsan ? ENDING_SANITIZER : ENDING_EXIT;
     }
   }
 }
@@ -383,13 +369,6 @@ static int finding_matches(const san_finding *f, const char *text) {
   return strstr(f->kind, text) || strstr(f->summary, text);
 }
 
-/* "SEGV on unknown address": the sanitizer's report of the crash the ending describes. */
-static int is_deadly_signal(const san_finding *f) {
-  static const char *const SIGS[] = {"SEGV on ", "BUS on ", "ABRT on ", "FPE on ", "ILL on ", "TRAP on "};
-  for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; i++)
-    if (!strncmp(f->kind, SIGS[i], strlen(SIGS[i]))) return 1;
-  return 0;
-}
 
 /* Under this build's sanitizer, every `expect-sanitizer` text must be found, and every
  * finding must be one of them. */
@@ -406,7 +385,7 @@ static void check_sanitizer(report *r) {
     ok &= found;
   }
   for (int k = 0; k < r->nsan; k++) {
-    if (is_deadly_signal(&r->san[k])) continue;  /* judged as the ending */
+    if (finding_signal(&r->san[k])) continue;  /* the crash the ending describes */
     int expected = 0;
     for (int i = 0; i < s->nsanitizers && !expected; i++)
       expected = !strcmp(s->sanitizers[i].flavor, r->flavor) && finding_matches(&r->san[k], s->sanitizers[i].text);

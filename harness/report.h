@@ -75,8 +75,9 @@ report *report_new(const scenario *s, int dry_run, const char *flavor);
 void report_free(report *r);
 /* Applies one protocol line (modified in place). Unknown lines are ignored. */
 void report_apply(report *r, char *line);
-/* Sets the ending from the child's wait status and its stderr (V8 fatal text,
- * sanitizer reports); timed_out when the parent killed it at the timeout. */
+/* Sets the ending from the child's wait status, V8's fatal text in its stderr, and the
+ * sanitizer findings (read them first with report_read_sanitizer); timed_out when the
+ * parent killed it at the timeout. */
 void report_set_ending(report *r, int wait_status, int timed_out, const char *err_text);
 /* Reads sanitizer findings from the child's stderr and, when the sanitizer options set
  * log_path, from log_path.PID; attributes them to steps (call before report_check). */
