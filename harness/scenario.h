@@ -39,15 +39,12 @@ typedef struct scn_step {
   unsigned expect;        /* bit set of ck_code */
 } scn_step;
 
-typedef struct scn_skip {
+/* A directive that names a build flavor and a string: `skip` (the reason) and
+ * `expect-sanitizer` (text a finding's kind or summary contains). */
+typedef struct scn_flavor_note {
   char *flavor;           /* default, asan or tsan */
-  char *reason;
-} scn_skip;
-
-typedef struct scn_sanitizer {
-  char *flavor;           /* asan or tsan */
-  char *text;             /* a finding's kind or summary contains it */
-} scn_sanitizer;
+  char *text;
+} scn_flavor_note;
 
 typedef struct scenario {
   char *path;
@@ -64,9 +61,9 @@ typedef struct scenario {
   char *end_text;         /* fatal prefix */
   int end_signal;         /* signal number */
   int fatal_continue;     /* fatal-handler continue (extension) */
-  scn_skip *skips;
+  scn_flavor_note *skips;
   int nskips;
-  scn_sanitizer *sanitizers;  /* expect-sanitizer FLAVOR "text" (extension) */
+  scn_flavor_note *sanitizers;  /* expect-sanitizer FLAVOR "text" (extension) */
   int nsanitizers;
   scn_step *steps;
   int nsteps;

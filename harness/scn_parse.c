@@ -229,6 +229,24 @@ static int parse_codes(parser *p, int line, tok_line *tl, int *i, unsigned *set)
   }
 }
 
+/* FLAVOR "text" after a directive, appended to *notes. FLAVOR is asan or tsan, or
+ * default too when with_default; the *_what strings and bad_flavor (a format for the
+ * name given) word the errors. */
+static int flavor_note(parser *p, int line, tok_line *tl, int *i, int with_default, const char *flavor_what,
+                       const char *bad_flavor, const char *text_what, scn_flavor_note **notes, int *n) {
+  const token *t = tl->t;
+  if (want(p, line, tl, i, TOK_NAME, flavor_what)) return -1;
+  int known = !strcmp(t[1].text, "asan") || !strcmp(t[1].text, "tsan") ||
+              (with_default && !strcmp(t[1].text, "default"));
+  if (!known) return err(p, line, t[1].col, bad_flavor, t[1].text);
+  if (want(p, line, tl, i, TOK_STRING, text_what)) return -1;
+  scn_flavor_note *q = realloc(*notes, (size_t)(*n + 1) * sizeof *q);
+  if (!q) return err(p, line, 1, "out of memory");
+  *notes = q;
+  q[(*n)++] = (scn_flavor_note){strdup_opt(t[1].text), strdup_opt(t[2].text)};
+  return 0;
+}
+
 static int directive(parser *p, int line, tok_line *tl) {
   scenario *s = p->s;
   const token *t = tl->t;
@@ -285,23 +303,13 @@ static int directive(parser *p, int line, tok_line *tl) {
       return err(p, line, t[1].col, "expect-end takes clean, fatal \"prefix\" or signal NAME");
     }
   } else if (!strcmp(d, "skip")) {
-    if (want(p, line, tl, &i, TOK_NAME, "a build flavor (default, asan, tsan)")) return -1;
-    if (strcmp(t[1].text, "default") && strcmp(t[1].text, "asan") && strcmp(t[1].text, "tsan"))
-      return err(p, line, t[1].col, "unknown flavor '%s': use default, asan or tsan", t[1].text);
-    if (want(p, line, tl, &i, TOK_STRING, "the reason as a string")) return -1;
-    scn_skip *q = realloc(s->skips, (size_t)(s->nskips + 1) * sizeof *q);
-    if (!q) return err(p, line, 1, "out of memory");
-    s->skips = q;
-    s->skips[s->nskips++] = (scn_skip){strdup_opt(t[1].text), strdup_opt(t[2].text)};
+    if (flavor_note(p, line, tl, &i, 1, "a build flavor (default, asan, tsan)", "unknown flavor '%s': use default, asan or tsan",
+                    "the reason as a string", &s->skips, &s->nskips))
+      return -1;
   } else if (!strcmp(d, "expect-sanitizer")) {
-    if (want(p, line, tl, &i, TOK_NAME, "a sanitizer build (asan or tsan)")) return -1;
-    if (strcmp(t[1].text, "asan") && strcmp(t[1].text, "tsan"))
-      return err(p, line, t[1].col, "expect-sanitizer takes asan or tsan, not '%s'", t[1].text);
-    if (want(p, line, tl, &i, TOK_STRING, "the finding's text, e.g. \"data race\"")) return -1;
-    scn_sanitizer *q = realloc(s->sanitizers, (size_t)(s->nsanitizers + 1) * sizeof *q);
-    if (!q) return err(p, line, 1, "out of memory");
-    s->sanitizers = q;
-    s->sanitizers[s->nsanitizers++] = (scn_sanitizer){strdup_opt(t[1].text), strdup_opt(t[2].text)};
+    if (flavor_note(p, line, tl, &i, 0, "a sanitizer build (asan or tsan)", "expect-sanitizer takes asan or tsan, not '%s'",
+                    "the finding's text, e.g. \"data race\"", &s->sanitizers, &s->nsanitizers))
+      return -1;
   } else if (!strcmp(d, "fatal-handler")) {
     if (want(p, line, tl, &i, TOK_NAME, "continue or abort")) return -1;
     if (strcmp(t[1].text, "continue") && strcmp(t[1].text, "abort"))

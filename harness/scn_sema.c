@@ -250,24 +250,24 @@ void scn_step_free(scn_step *st) {
   free(st->result_text);
 }
 
+static void notes_free(scn_flavor_note *n, int count) {
+  for (int i = 0; i < count; i++) {
+    free(n[i].flavor);
+    free(n[i].text);
+  }
+  free(n);
+}
+
 void scn_free(scenario *s) {
   if (!s) return;
   for (int i = 0; i < s->nsteps; i++) scn_step_free(&s->steps[i]);
   for (int i = 0; i < s->nsources; i++) free(s->sources[i]);
   for (int i = 0; i < s->ntags; i++) free(s->tags[i]);
-  for (int i = 0; i < s->nskips; i++) {
-    free(s->skips[i].flavor);
-    free(s->skips[i].reason);
-  }
-  for (int i = 0; i < s->nsanitizers; i++) {
-    free(s->sanitizers[i].flavor);
-    free(s->sanitizers[i].text);
-  }
-  free(s->sanitizers);
+  notes_free(s->skips, s->nskips);
+  notes_free(s->sanitizers, s->nsanitizers);
   free(s->steps);
   free(s->sources);
   free(s->tags);
-  free(s->skips);
   free(s->path);
   free(s->text);
   free(s->title);
@@ -303,7 +303,7 @@ const char *scn_signal_name(int sig) {
 int scn_skipped(const scenario *s, const char *flavor, const char **reason) {
   for (int i = 0; i < s->nskips; i++) {
     if (!strcmp(s->skips[i].flavor, flavor)) {
-      *reason = s->skips[i].reason;
+      *reason = s->skips[i].text;
       return 1;
     }
   }
