@@ -160,16 +160,20 @@ static void hand_over(replay *r, int iso) {
   pthread_mutex_unlock(&r->mu);
 }
 
+/* Feeds the end of the thread's background run still going, if any. */
+static void end_background_run(replay *r, rthread *t) {
+  if (t->bg_run_iso == CK_NONE) return;
+  v8p_run_done(r->ps, t->bg_run_iso);
+  t->bg_run_iso = CK_NONE;
+}
+
 /* Executes step i on the calling thread (the baton is already passed if it must be). */
 static void run_step(replay *r, rthread *t, int i, int will_block) {
   const scn_step *st = &r->s->steps[i];
   v8p_call c = {st->op, CK_NONE, st->isolate, i + 1, -1, st->js, st->context, st->background};
   if (st->isolate && st->op != CK_NEW) c.isolate = v8p_isolate_id(r->ps, st->isolate);
   if (st->task) c.task = task_id(r, st->task);
-  if (t->bg_run_iso != CK_NONE) {  /* the background run before this step is over */
-    v8p_run_done(r->ps, t->bg_run_iso);
-    t->bg_run_iso = CK_NONE;
-  }
+  end_background_run(r, t);  /* the one before this step is over */
   v8p_result res;
   v8p_do(r->ps, &c, &res);
   if (will_block && r->o->dry_run) {
@@ -205,10 +209,7 @@ static void mark_ended(replay *r, rthread *t) {
 
 /* The thread's end after its last step i: a background run of that step ends first. */
 static void end_thread(replay *r, rthread *t, int i) {
-  if (t->bg_run_iso != CK_NONE) {
-    v8p_run_done(r->ps, t->bg_run_iso);
-    t->bg_run_iso = CK_NONE;
-  }
+  end_background_run(r, t);
   v8p_call end = {CK_THREAD_END, CK_NONE, NULL, i + 1, -1, NULL, NULL, 0};
   v8p_do(r->ps, &end, NULL);
   mark_ended(r, t);
@@ -287,14 +288,13 @@ static void *thread_main(void *arg) {
     run_step(r, t, i, will_block);
     sanitizer_set_step(0, NULL);
     if (st->op == CK_THREAD_END) mark_ended(r, t);
-    /* The thread's implicit end, fed before the baton moves on (its own `end` aside). */
-    /* A thread stopped by a deadlock does not end: in a real run it stays blocked. */
+    /* The thread's implicit end, fed before the baton moves on (its own `end` aside);
+     * a thread stopped by a deadlock does not end: in a real run it stays blocked. */
     if (k == t->nsteps - 1 && st->op != CK_THREAD_END && !r->deadlock) end_thread(r, t, i);
 
     pthread_mutex_lock(&r->mu);
     t->blocked_iso = CK_NONE;
     r->finished[i] = 1;
-    pthread_cond_broadcast(&r->cv);
     if (!st->background && !will_block && r->turn == i) set_turn(r, i + 1);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);

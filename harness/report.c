@@ -67,6 +67,21 @@ static int step_of(const report *r, const char *f) {
   return k >= 1 && k <= r->s->nsteps + 1 ? k - 1 : -1;
 }
 
+/* Appends the n fields joined by sep to the string list *list (dropped when out of memory). */
+static void push_joined(char ***list, int *count, char **f, int n, const char *sep) {
+  size_t len = 1;
+  for (int k = 0; k < n; k++) len += strlen(f[k]) + strlen(sep);
+  char *s = malloc(len), **q = realloc(*list, (size_t)(*count + 1) * sizeof *q);
+  if (q) *list = q;
+  if (!s || !q) {
+    free(s);
+    return;
+  }
+  size_t at = 0;
+  for (int k = 0; k < n; k++) at += (size_t)snprintf(s + at, len - at, "%s%s", k ? sep : "", f[k]);
+  q[(*count)++] = s;
+}
+
 void report_apply(report *r, char *line) {
   char *f[12];
   int n = rec_split(line, f, 12);
@@ -115,24 +130,10 @@ void report_apply(report *r, char *line) {
       if (n >= 3 && !r->deadlock) r->deadlock = strdup_opt(f[2]);
       break;
     case 'W':
-      if (n >= 3) {
-        char **q = realloc(r->where, (size_t)(r->nwhere + 1) * sizeof *q);
-        if (!q) break;
-        r->where = q;
-        size_t len = strlen(f[1]) + strlen(f[2]) + 3;
-        r->where[r->nwhere] = malloc(len);
-        if (r->where[r->nwhere]) snprintf(r->where[r->nwhere++], len, "%s: %s", f[1], f[2]);
-      }
+      if (n >= 3) push_joined(&r->where, &r->nwhere, f + 1, 2, ": ");
       break;
     case 'T':
-      if (n >= 4) {
-        char **q = realloc(r->attrib, (size_t)(r->nattrib + 1) * sizeof *q);
-        if (!q) break;
-        r->attrib = q;
-        size_t len = strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 3;
-        r->attrib[r->nattrib] = malloc(len);
-        if (r->attrib[r->nattrib]) snprintf(r->attrib[r->nattrib++], len, "%s\t%s\t%s", f[1], f[2], f[3]);
-      }
+      if (n >= 4) push_joined(&r->attrib, &r->nattrib, f + 1, 3, "\t");
       break;
     case 'Z':
       r->finished = 1;
@@ -241,10 +242,11 @@ void report_read_sanitizer(report *r, const char *err, int child_pid) {
     }
     const char *sum = tab2 + 1;
     if (!strncmp(sum, "SUMMARY: ", 9)) sum += 9;
-    if (strcmp(sum, r->san[i].summary) && strncmp(r->san[i].summary, "WARNING", 7) &&
-        strncmp(r->san[i].summary, "ERROR", 5))
+    /* a summary that is only the report's first line takes the T record's */
+    int generic = !strncmp(r->san[i].summary, "WARNING", 7) || !strncmp(r->san[i].summary, "ERROR", 5);
+    if (!generic && strcmp(sum, r->san[i].summary))
       continue;  /* a report without a T record (not from a replay thread) */
-    if (!strncmp(r->san[i].summary, "WARNING", 7) || !strncmp(r->san[i].summary, "ERROR", 5)) {
+    if (generic) {
       free(r->san[i].summary);
       r->san[i].summary = strdup_opt(sum);
     }
