@@ -48,9 +48,9 @@ static int call(v8p_session *s, ck_op op, int iso, const char *name) {
 
 static v8p_session *open_session(void) {
   v8p_session *s;
-  v8p_error err;
-  if (v8p_session_new(NULL, &s, &err) != V8P_OK) die("session", err.message);
-  if (v8p_thread_attach(s, "bench", NULL, &err) != V8P_OK) die("attach", err.message);
+  iso_err err;
+  if (v8p_session_new(NULL, &s, &err)) die("session", err.msg);
+  if (v8p_thread_attach(s, "bench", NULL, &err)) die("attach", err.msg);
   return s;
 }
 
@@ -115,8 +115,8 @@ static void row(const char *what, double raw, double probe, const char *unit, do
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 11;
   if (rounds < 1 || rounds > 1000) die("usage", "probe_overhead [rounds 1..1000]");
-  v8p_error err;
-  if (v8p_init(argv[0], &err) != V8P_OK) die("init", err.message);
+  iso_err err;
+  if (v8p_init(argv[0], &err)) die("init", err.msg);
   double *rp = calloc((size_t)rounds, sizeof *rp), *pp = calloc((size_t)rounds, sizeof *pp);
   double *rl = calloc((size_t)rounds, sizeof *rl), *pl = calloc((size_t)rounds, sizeof *pl);
   if (!rp || !pp || !rl || !pl) die("memory", "out of memory");

@@ -45,8 +45,8 @@ static void die(const char *m) {
 
 static scenario *parse(const char *text) {
   scenario *s;
-  char *diag;
-  if (scn_parse("bench.scn", text, strlen(text), &s, &diag)) die(diag);
+  iso_err err;
+  if (scn_parse("bench.scn", text, strlen(text), &s, &err)) die(err.msg);
   return s;
 }
 
@@ -122,8 +122,8 @@ static void hundred(int rounds) {
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 15;
   if (rounds < 1 || rounds > 1000) die("usage: replay_overhead [rounds 1..1000]");
-  v8p_error err;
-  if (v8p_init(argv[0], &err) != V8P_OK) die(err.message);
+  iso_err err;
+  if (v8p_init(argv[0], &err)) die(err.msg);
   printf("isoreplay replay overhead: V8 %s, %d rounds (medians)\n", v8p_v8_version(), rounds);
   handoffs();
   hundred(rounds);

@@ -6,9 +6,10 @@
 
 Builds any missing preset, replays scenario x build with isoreplay (each replay in its
 own child process, each with a time limit), prints live progress, writes
-DIR/results.json and DIR/junit.xml (default DIR: build/suite), and exits 1 when any run
-failed (2 on bad usage). --repeat N replays each pair N times and fails a pair whose
-outcome differs between repeats.
+DIR/results.json, DIR/junit.xml and DIR/report.html (default DIR: build/suite), and
+exits 1 when any run failed, 2 on bad usage or when another suite run holds DIR (one run
+per output folder: DIR/.lock). --repeat N replays each pair N times and fails a pair
+whose outcome differs between repeats.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from suite import builds, classify, discover, execute, outputs  # noqa: E402
+from suite.lock import FolderBusy, FolderLock  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -52,9 +54,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     a = parse_args(argv)
-    started = time.monotonic()
     out = a.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = FolderLock(out).acquire()
+    except FolderBusy as e:
+        print(f"isoreplay_suite: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"isoreplay_suite: cannot use {out} as the output folder: {e}", file=sys.stderr)
+        return 2
+    try:
+        return run_suite(a, out)
+    finally:
+        lock.release()
+
+
+def run_suite(a: argparse.Namespace, out: Path) -> int:
+    started = time.monotonic()
     chosen = discover.select(discover.discover(a.scenarios.resolve()), a.family, a.tag, a.name)
     chosen = discover.shard(chosen, *a.shard)
     build_list = a.build or list(builds.BUILDS)
@@ -107,16 +124,21 @@ def main(argv: list[str]) -> int:
 
 
 def write_html(out: Path) -> Path | None:
-    """The suite's HTML report (reports/render.py, Jinja2), or None with a note when
-    Jinja2 is missing (results.json and junit.xml are written regardless)."""
+    """The suite's HTML report (reports/render.py, Jinja2), or None with a note when it
+    cannot be made, e.g. without Jinja2 (results.json and junit.xml are written
+    regardless)."""
     sys.path.insert(0, str(PROJECT / "reports"))
     try:
         import render  # noqa: E402  (reports/render.py)
-    except SystemExit as e:
-        print(f"isoreplay_suite: no HTML report: {e}", file=sys.stderr)
+        render.render_suite(json.loads((out / "results.json").read_text()), out / "report.html")
+    except Exception as e:  # noqa: BLE001 - the HTML page is optional; say why it is missing
+        print(f"isoreplay_suite: no HTML report: {render_error(e)}", file=sys.stderr)
         return None
-    render.render_suite(json.loads((out / "results.json").read_text()), out / "report.html")
     return out / "report.html"
+
+
+def render_error(e: Exception) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
 
 
 def check_repeats(runs: list[execute.Run]) -> None:

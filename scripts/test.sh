@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — every test under the three builds: default (RelWithDebInfo), asan
-# (address + undefined) and tsan. Installs what is missing first. Runs all three even
-# when one fails, then prints one line "tests: N passed, N failed" and exits non-zero
-# on any failure.
+# (address + undefined) and tsan, then the scenario-language fuzzer for a minute.
+# Installs what is missing first. Runs everything even when one part fails, then prints
+# one line "tests: N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
@@ -25,5 +25,12 @@ for p in "${presets[@]}"; do
   [ "$rc" -eq 0 ] || status=1
   echo "=== preset $p: $((n - f)) passed, $f failed"
 done
+# The scenario-language fuzzer, for a short fixed time (scripts/fuzz.sh 3600 for longer).
+echo "=== fuzzer"
+if scripts/fuzz.sh "${ISOREPLAY_FUZZ_SECONDS:-60}"; then
+  echo "=== fuzzer: no finding"
+else
+  echo "=== fuzzer: FAILED"; failed=$((failed + 1)); status=1
+fi
 echo "tests: $passed passed, $failed failed"
 exit $status

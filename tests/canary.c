@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testing.h"
 #include "v8probe.h"
 
 static int shared;              /* written by both sides with no happens-before */
@@ -38,10 +39,10 @@ static int call(v8p_session *s, ck_op op, int iso, const char *name, const char 
 }
 
 static int tsan_race(void) {
-  v8p_error err;
+  iso_err err;
   v8p_session *s;
   if (v8p_init(NULL, &err) || v8p_session_new(NULL, &s, &err) || v8p_thread_attach(s, "main", NULL, &err)) {
-    fprintf(stderr, "canary: %s\n", err.message);
+    fprintf(stderr, "canary: %s\n", err.msg);
     return 3;
   }
   pthread_t t;

@@ -56,6 +56,13 @@ class Sim {
     return ck_isolate_name(ck_, ck_ideal_current(ck_, thread_id(thread)));
   }
   int iso(const std::string& name) const { return isos_.at(name); }
+  // The thread ended and sends no more events: its slot may be reused (ck_release_thread).
+  int release(const std::string& thread) {
+    int freed = ck_release_thread(ck_, thread_id(thread));
+    threads_.erase(thread);
+    return freed;
+  }
+  int slot(const std::string& thread) { return thread_id(thread); }
   ck_checker* ck() { return ck_; }
 
  private:

@@ -550,3 +550,55 @@ TEST(TlsDivergence, DanglingCurrentIsNamedAsDisposed) {
   EXPECT_EQ("tls-divergence", s.observe("main", "A"));
   EXPECT_NE(nullptr, strstr(s.last()->message, "dangling"));
 }
+
+// ---- thread slots come and go ---------------------------------------------------------
+
+TEST(CheckerSlots, AnyNumberOfThreadsOverTheScenariosLife) {
+  Sim s;
+  EXPECT_EQ("", s.op("main", CK_NEW, "A"));
+  for (int i = 0; i < 20000; i++) {
+    std::string t = "T" + std::to_string(i);
+    ASSERT_EQ("", s.op(t, CK_LOCK, "A")) << t;
+    s.acquired(t, "A");
+    ASSERT_EQ("", s.op(t, CK_ENTER, "A")) << t;
+    ASSERT_EQ("", s.op(t, CK_EXIT, "A")) << t;
+    ASSERT_EQ("", s.op(t, CK_UNLOCK, "A")) << t;
+    ASSERT_EQ("", s.op(t, CK_THREAD_END)) << t;
+    ASSERT_EQ(1, s.release(t)) << t << " ended clean: its slot is free again";
+  }
+  EXPECT_LT(s.slot("late"), 4) << "20000 threads reused a few slots";
+}
+
+TEST(CheckerSlots, AReusedSlotIsANewThreadForWrongThread) {
+  Sim s;
+  s.op("T1", CK_NEW, "A");
+  s.op("T1", CK_ENTER, "A");
+  s.op("T1", CK_EXIT, "A");
+  s.op("T1", CK_THREAD_END);
+  int slot = s.slot("T1");
+  ASSERT_EQ(1, s.release("T1"));
+  ASSERT_EQ(slot, s.slot("T2")) << "T2 takes T1's slot";
+  EXPECT_EQ("wrong-thread", s.op("T2", CK_ENTER, "A")) << "A's last user was T1, not the slot";
+  EXPECT_NE(nullptr, strstr(s.last()->message, "which T1 used last")) << s.last()->message;
+  EXPECT_STREQ("T2", s.last()->thread_name);
+}
+
+TEST(CheckerSlots, AThreadThatEndsWithAnIsolateEnteredKeepsItsSlot) {
+  Sim s;
+  s.op("T1", CK_NEW, "A");
+  s.op("T1", CK_ENTER, "A");
+  EXPECT_EQ("thread-exit-entered", s.op("T1", CK_THREAD_END));
+  int slot = s.slot("T1");
+  EXPECT_EQ(0, s.release("T1")) << "its entry still counts for A";
+  EXPECT_NE(slot, s.slot("T2"));
+  EXPECT_EQ("dispose-entered,unlocked-shared", s.op("T2", CK_DISPOSE, "A"));
+}
+
+TEST(CheckerSlots, ATaskMovingOffAReleasedThreadIsNotWrongThread) {
+  Sim s;
+  s.op("w1/t", CK_NEW, "A");
+  s.op("w1/t", CK_DISPOSE, "A");
+  s.op("w1", CK_THREAD_END);
+  ASSERT_EQ(1, s.release("w1"));
+  EXPECT_EQ("", s.op("w2/t", CK_NEW, "B")) << "nothing of the task was left entered on w1";
+}

@@ -12,7 +12,7 @@ int header_c11_uses(void);
 int header_c11_uses(void) {
   v8p_call call = {CK_ENTER, 1, NULL, 0, -1, NULL, NULL, 0};
   v8p_result r;
-  v8p_error e;
+  iso_err e;
   (void)e;
   (void)r;
   return (int)call.op + (int)sizeof(ck_violation) + (int)V8P_OK;

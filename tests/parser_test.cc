@@ -10,6 +10,9 @@
 extern "C" {
 #include "scenario.h"
 }
+#include <fcntl.h>
+
+#include "test_util.h"
 
 namespace {
 
@@ -20,10 +23,8 @@ struct Parsed {
 };
 
 void Parse(const std::string& text, Parsed* p, const char* path = "t.scn") {
-  char* diag = nullptr;
-  scn_parse(path, text.data(), text.size(), &p->s, &diag);
-  if (diag) p->diag = diag;
-  free(diag);
+  iso_err err{};
+  if (scn_parse(path, text.data(), text.size(), &p->s, &err)) p->diag = err.msg;
 }
 
 // Parses text that must fail; returns the diagnostic.
@@ -160,8 +161,9 @@ TEST(ParserErrors, BinaryFile) {
 }
 
 TEST(ParserErrors, TenMegabyteFileIsRefusedBeforeReadingIt) {
-  char path[] = "/tmp/isoreplay-big-XXXXXX";
-  int fd = mkstemp(path);
+  std::string p = testutil::Path("big.scn");
+  const char* path = p.c_str();
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
   std::string line = "T1: gc A  # padding padding padding padding padding padding padding\n";
   std::string chunk;
@@ -171,11 +173,10 @@ TEST(ParserErrors, TenMegabyteFileIsRefusedBeforeReadingIt) {
   for (int i = 0; i < 10; i++) ASSERT_EQ((ssize_t)chunk.size(), write(fd, chunk.data(), chunk.size()));
   close(fd);
   scenario* s = nullptr;
-  char* diag = nullptr;
-  EXPECT_EQ(-1, scn_load(path, &s, &diag));
+  iso_err err{};
+  EXPECT_EQ(-1, scn_load(path, &s, &err));
   EXPECT_EQ(nullptr, s);
-  std::string d = diag ? diag : "";
-  free(diag);
+  std::string d = err.msg;
   unlink(path);
   EXPECT_NE(std::string::npos, d.find(std::string(path) + ":1:1: error: the file is ")) << d;
   EXPECT_NE(std::string::npos, d.find("scenario files are limited to 4194304 bytes")) << d;
@@ -201,4 +202,31 @@ TEST(ParserErrors, MoreMalformedInputs) {
   EXPECT_EQ(0u, Bad("title \"t\"\nexpect-end signal SEGFAULT\nT1: new A\n").find("t.scn:2:19: error: unknown signal 'SEGFAULT'"));
   EXPECT_EQ(0u, Bad("title \"t\"\nmodel v9\nT1: new A\n").find("t.scn:2:7: error: unknown model 'v9'"));
   EXPECT_EQ(0u, Bad(kHead + "T1: new A & ! \n").find("t.scn:2:15: error: expected a violation code after '!'"));
+}
+
+TEST(Parser, StringEscapesIncludingNulAndHexKeepTheirLength) {
+  Parsed p;
+  Parse(kHead + "T1: new A\nT1: run A \"x\" => \"a\\0b\\x41\\r\"\n", &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  EXPECT_EQ(5u, p.s->steps[1].result_len);
+  EXPECT_EQ(0, memcmp(p.s->steps[1].result_text, "a\0bA\r", 5));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: run A \"\\x80\"\n").find("t.scn:3:12: error: unknown escape in string"));
+}
+
+TEST(Parser, RepeatReversedCountsDown) {
+  Parsed p;
+  Parse(kHead + "repeat 3 as i\n  T1: new I$i\ndone\nrepeat 3 as i reversed\n  T1: dispose I$i\ndone\n", &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  ASSERT_EQ(6, p.s->nsteps);
+  EXPECT_STREQ("I2", p.s->steps[3].isolate);
+  EXPECT_STREQ("I0", p.s->steps[5].isolate);
+}
+
+TEST(Parser, TheLongestLoopVariableWinsAndDirectivesStayOutOfRepeats) {
+  Parsed p;
+  Parse(kHead + "repeat 2 as i\n  repeat 2 as in\n    T$in: new I$i-$in\n  done\ndone\n", &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  EXPECT_STREQ("I1-0", p.s->steps[2].isolate);
+  EXPECT_STREQ("T0", p.s->steps[2].thread);
+  EXPECT_EQ(0u, Bad(kHead + "repeat 1 as i\n  tags x\ndone\nT1: new A\n").find("t.scn:3:3: error: header directive 'tags' inside a repeat block"));
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "testing.h"
 #include "v8probe.h"
 
 namespace {
@@ -24,23 +25,24 @@ class Probe : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    v8p_error err{};
-    ASSERT_EQ(V8P_OK, v8p_init(nullptr, &err)) << err.message;
+    iso_err err{};
+    ASSERT_EQ(0, v8p_init(nullptr, &err)) << err.msg;
   }
   void TearDown() override {
     if (attached_) v8p_thread_detach(s_);
     v8p_session_free(s_);
   }
   void Open(ck_model model = CK_MODEL_V8, int dry_run = 0, v8p_fatal_mode fatal = V8P_FATAL_ABORT,
-            v8p_sink sink = nullptr) {
+            v8p_sink sink = nullptr, void* sink_ud = nullptr) {
     v8p_options o{};
     o.model = model;
     o.dry_run = dry_run;
     o.fatal = fatal;
     o.sink = sink;
-    v8p_error err{};
-    ASSERT_EQ(V8P_OK, v8p_session_new(&o, &s_, &err)) << err.message;
-    ASSERT_EQ(V8P_OK, v8p_thread_attach(s_, "main", nullptr, &err)) << err.message;
+    o.sink_ud = sink_ud;
+    iso_err err{};
+    ASSERT_EQ(0, v8p_session_new(&o, &s_, &err)) << err.msg;
+    ASSERT_EQ(0, v8p_thread_attach(s_, "main", nullptr, &err)) << err.msg;
     attached_ = true;
   }
   std::string Codes(const v8p_result& r) const { return CodesOf(s_, r); }
@@ -86,8 +88,8 @@ std::string Text(const Res& r) { return r.str; }
 template <typename F>
 std::thread OnThread(v8p_session* s, const char* name, F fn) {
   return std::thread([=] {
-    v8p_error err{};
-    ASSERT_EQ(V8P_OK, v8p_thread_attach(s, name, nullptr, &err)) << err.message;
+    iso_err err{};
+    ASSERT_EQ(0, v8p_thread_attach(s, name, nullptr, &err)) << err.msg;
     fn();
     Probe::Do(s, CK_THREAD_END, 0);
     v8p_thread_detach(s);
@@ -236,29 +238,43 @@ TEST_F(Probe, DryRunGivesTheSameVerdictsWithoutCallingV8) {
   EXPECT_EQ("dispose-entered", Codes(d));
 }
 
-TEST_F(Probe, EventLogHoldsVerdictAndRealStateOfEveryCall) {
-  Open();
+namespace {
+// Every event the sink is told, with the codes it raised.
+struct Told {
+  std::vector<v8p_event> events;
+  std::vector<std::string> codes;
+};
+void Collect(void* ud, const v8p_event* ev, const ck_violation* v, size_t nv, const char*) {
+  if (!ev) return;
+  auto* t = static_cast<Told*>(ud);
+  t->events.push_back(*ev);
+  std::string c;
+  for (size_t i = 0; i < nv; i++) c += (c.empty() ? "" : ",") + std::string(ck_code_name(v[i].code));
+  t->codes.push_back(c);
+}
+}  // namespace
+
+TEST_F(Probe, TheSinkIsToldTheVerdictAtStartAndTheRealStateAtTheEndOfEveryCall) {
+  Told told;
+  Open(CK_MODEL_V8, 0, V8P_FATAL_ABORT, Collect, &told);
   int a = New(s_, "A");
   Do(s_, CK_ENTER, a);
   Do(s_, CK_EXIT, a);
   Do(s_, CK_UNLOCK, a);  // locker-misuse: no Locker object to destroy, not executed
-  ASSERT_EQ(4u, v8p_event_count(s_));
-  v8p_event e;
-  ASSERT_EQ(0, v8p_event_at(s_, 1, &e));
-  EXPECT_EQ(CK_ENTER, e.op);
-  EXPECT_EQ(1, e.done);
-  EXPECT_EQ(a, e.real_current);
-  EXPECT_EQ(a, e.ideal_current);
-  ASSERT_EQ(0, v8p_event_at(s_, 3, &e));
-  EXPECT_EQ(1, e.violations);
-  EXPECT_EQ(0, e.executed);
-  EXPECT_EQ(V8P_NOT_EXECUTED, e.status);
-  EXPECT_EQ(CK_NONE, e.real_current);
-  for (size_t i = 0; i < 4; i++) {
-    ASSERT_EQ(0, v8p_event_at(s_, i, &e));
-    EXPECT_EQ(i, e.seq);
-  }
-  EXPECT_EQ(-1, v8p_event_at(s_, 4, &e));
+  ASSERT_EQ(8u, told.events.size());  // a start and an end per call
+  const v8p_event& enter_end = told.events[3];
+  EXPECT_EQ(CK_ENTER, enter_end.op);
+  EXPECT_EQ(1, enter_end.done);
+  EXPECT_EQ(a, enter_end.real_current);
+  EXPECT_EQ(a, enter_end.ideal_current);
+  const v8p_event& unlock_start = told.events[6];
+  EXPECT_EQ(0, unlock_start.done);
+  EXPECT_EQ("locker-misuse", told.codes[6]);
+  const v8p_event& unlock_end = told.events[7];
+  EXPECT_EQ(0, unlock_end.executed);
+  EXPECT_EQ(V8P_NOT_EXECUTED, unlock_end.status);
+  EXPECT_EQ(CK_NONE, unlock_end.real_current);
+  for (size_t i = 0; i < told.events.size(); i++) EXPECT_EQ(static_cast<int>(i % 2), told.events[i].done) << i;
 }
 
 TEST_F(Probe, RunResultsExceptionsAndNamedContexts) {

@@ -4,7 +4,7 @@
   function value(id) { var e = document.getElementById(id); return e ? e.value : ""; }
   function apply() {
     var fam = value("f-family"), out = value("f-outcome"), build = value("f-build");
-    document.querySelectorAll("section.scenario").forEach(function (s) {
+    document.querySelectorAll("section.scenario, div.no-report").forEach(function (s) {
       var show = (!fam || s.dataset.family === fam) && (!out || s.dataset.outcome === out) &&
                  (!build || s.dataset.build === build);
       s.classList.toggle("hidden", !show);

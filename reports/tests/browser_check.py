@@ -69,12 +69,12 @@ def check(name: str, dom: str, log: str, lanes: int, violations: int, failures: 
 
 
 def main(argv: list[str]) -> int:
-    build, artifacts = argv[0], Path(argv[1])
+    build, artifacts = argv[0], Path(argv[1]).resolve()  # a file: address needs an absolute path
     browser = chromium()
     if not browser:
         print("browser_check: skipped: Chromium is not installed (Debian package chromium; scripts/setup.sh installs it)")
         return 77
-    cli = PROJECT / "build" / build / "harness" / "isoreplay"
+    cli = PROJECT / "build" / build / "bin" / "isoreplay"
     artifacts.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as d:

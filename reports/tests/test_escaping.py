@@ -18,8 +18,9 @@ def report():
     return {
         "file": f"x/{p1}.scn", "title": p0 + p1, "sources": [p1], "tags": [p0], "model": "v8",
         "v8_version": p0, "flavor": "default", "mode": "real", "outcome": "failed", "expectations_met": False,
-        "ending": {"kind": "V8 fatal error", "signal": "TRAP", "fatal": p0, "deadlock": None, "where": [p1],
-                   "expected": "fatal", "expected_text": p1},
+        "internal_error": p1, "build": {"flavor": "default", "flags": p0, "sanitizer_defaults": p1},
+        "ending": {"kind": "v8-fatal", "signal": "TRAP", "fatal": p0, "deadlock": None, "where": [p1],
+                   "peak_rss_bytes": 1 << 20, "memory_limit_bytes": 1 << 30, "expected": "fatal", "expected_text": p1},
         "steps": [{"index": 1, "line": 2, "thread": p1, "task": None, "op": "run", "isolate": "A", "context": None,
                    "js": p0, "background": False, "reached": True, "start_us": 0, "end_us": 5, "status": "ok",
                    "executed": True, "real_current": p0, "ideal_current": "A",
@@ -27,7 +28,8 @@ def report():
                    "expected_violations": [], "violations": ["not-entered"]}],
         "violations": [{"code": "not-entered", "severity": "error", "step": 1, "line": 2, "thread": p1, "task": None,
                         "isolate": "A", "message": p0 + p1, "fix": "f"}],
-        "mismatches": [{"step": 1, "line": 2, "what": p0, "expected": p1, "got": p0}],
+        "mismatches": [{"kind": "violations", "step": 1, "line": 2, "what": p0, "expected": p1, "got": p0,
+                        "expected_codes": [p0], "got_codes": [p1]}],
         "sanitizer": [{"tool": "ThreadSanitizer", "kind": p0, "summary": p1, "frames": [p0], "step": 1, "line": 2,
                        "isolate": "A", "report": p0}],
         "spans": [{"kind": "entered", "thread": p1, "name": "A", "from": 1, "to": 1, "open": True}],
@@ -47,6 +49,25 @@ class Escaping(unittest.TestCase):
             self.assertEqual(1, html.count("<script>"))  # ours, from report.js
             self.assertIn("&lt;script&gt;document.body.dataset.pwned", html)
             self.assertIn("&#34;&gt;&lt;img src=x onerror=", html)
+
+    def test_payloads_in_a_suite_page_appear_only_escaped(self):
+        p0, p1 = PAYLOADS
+        run = {"scenario": f"x/{p1}.scn", "family": "x", "name": p0, "title": p0, "tags": [p1], "build": "default",
+               "repeat": 0, "failed": True, "seconds": 0.1, "sanitizer_logs": []}
+        results = {"builds": ["default", "asan"], "v8_version": p0, "started": p1, "wall_s": 0.1,
+                   "summary": {"runs": 2, "passed": 0, "failed": 2, "skipped": 0, "by_category": {p0: 1, p1: 1}},
+                   "runs": [{**run, "result": p0, "reason": p1, "report": report()},
+                            {**run, "build": "asan", "result": "unresolved", "reason": p0, "exit_status": 2,
+                             "output": p1, "report": None}]}
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "suite.html"
+            render.render_suite(results, out)
+            html = out.read_text()
+            for p in PAYLOADS:
+                self.assertNotIn(p, html)
+            self.assertNotIn("<img", html)
+            self.assertEqual(1, html.count("<script>"))
+            self.assertIn("&lt;script&gt;document.body.dataset.pwned", html)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 BUILD = os.environ.get("ISOREPLAY_BUILD", "default")
-CLI = PROJECT / "build" / BUILD / "harness" / "isoreplay"
+CLI = PROJECT / "build" / BUILD / "bin" / "isoreplay"
 PHASES = {"X", "B", "E", "i", "I", "M", "b", "e", "n", "s", "t", "f", "C"}
 
 

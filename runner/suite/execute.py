@@ -1,5 +1,6 @@
 """Running one scenario under one build: isoreplay in its own process group, an outer
-time limit, the sanitizer logs collected, the outcome classified."""
+time limit, its output captured (a malformed scenario's diagnostic is in it), the
+sanitizer logs collected, the outcome classified."""
 from __future__ import annotations
 
 import json
@@ -24,7 +25,8 @@ class Run:
     seconds: float = 0.0
     report: dict | None = None
     logs: list[str] = field(default_factory=list)
-    output: str = ""
+    output: str = ""            # isoreplay's stderr, then its stdout
+    returncode: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -62,24 +64,31 @@ def run_one(project: Path, scenario: Scenario, build: str, repeat: int, out: Pat
     cmd = [str(builds.binary(project, build)), "run", "--quiet", "--json", str(json_path), str(scenario.path)]
     start = time.monotonic()
     timed_out = False
-    proc = subprocess.Popen(cmd, cwd=project, env=builds.environment(project, build, log_prefix),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", start_new_session=True)
     try:
-        run.output, _ = proc.communicate(timeout=scenario.timeout_s + margin_s)
+        proc = subprocess.Popen(cmd, cwd=project, env=builds.environment(build, log_prefix),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", start_new_session=True)
+    except OSError as e:  # missing, not executable (mid-rebuild): the run's failure, not the suite's
+        run.category, run.reason = classify.INTERNAL, f"cannot start {cmd[0]}: {e.strerror or e}"
+        return run
+    try:
+        said, complained = proc.communicate(timeout=scenario.timeout_s + margin_s)
     except subprocess.TimeoutExpired:
         timed_out = True
         os.killpg(proc.pid, signal.SIGKILL)
-        run.output, _ = proc.communicate()
+        said, complained = proc.communicate()
     run.seconds = time.monotonic() - start
+    run.returncode = proc.returncode
+    # stderr first: a diagnostic (FILE:LINE:COL: error: ...) or isoreplay's own complaint
+    run.output = "\n".join(t.rstrip("\n") for t in (complained, said) if t)
     try:
         doc = json.loads(json_path.read_text())
         run.report = doc["scenarios"][0]
-    except (OSError, ValueError, KeyError, IndexError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
         run.report = None
     child_log = run.report.get("sanitizer_log") if run.report else None
     run.logs, harness = _harness_findings(log_prefix, child_log)
-    run.category, run.reason = classify.classify(run.report, harness, timed_out, proc.returncode)
+    run.category, run.reason = classify.classify(run.report, harness, timed_out, proc.returncode, run.output)
     return run
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import classify
 from .execute import Run
 
+OUTPUT_TAIL = 4000  # characters of isoreplay's output kept in results.json
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -44,7 +45,8 @@ def write_results(path: Path, runs: list[Run], meta: dict) -> None:
             "scenario": r.scenario.rel, "family": r.scenario.family, "name": r.scenario.name,
             "title": r.scenario.title, "tags": list(r.scenario.tags), "build": r.build,
             "repeat": r.repeat, "result": r.category, "failed": r.failed, "reason": r.reason,
-            "seconds": round(r.seconds, 3), "sanitizer_logs": r.logs, "report": r.report,
+            "seconds": round(r.seconds, 3), "sanitizer_logs": r.logs, "exit_status": r.returncode,
+            "output": r.output[-OUTPUT_TAIL:], "report": r.report,
         } for r in runs],
     }
     _atomic_write(path, json.dumps(doc, indent=2, ensure_ascii=True).encode())

@@ -1,11 +1,12 @@
 /* v8probe.h — real V8 behind a C API, with the checker's verdict on every call.
  *
  * Compiles as C11 (-Wall -Wextra -Werror -pedantic); includes no V8 or C++ header.
- * Every call returns a status; errors carry a message; no C++ exception crosses it.
+ * Set-up calls follow the project's error convention (common/iso_err.h); v8p_do()
+ * returns the step's outcome. No C++ exception crosses this header.
  *
  * One call, v8p_do(), performs one step of an embedding on the calling thread:
- *   1. feeds the event to the checker and records it with the verdict (event log, and
- *      the session's sink, so the record exists even if V8 then aborts);
+ *   1. feeds the event to the checker and hands it, with the verdict, to the session's
+ *      sink, so the record exists even if V8 then aborts;
  *   2. calls V8, unless the session is a dry run or the call would touch a disposed
  *      isolate (a use-after-free is never executed: its outcome is not reproducible);
  *   3. reads the real Isolate::GetCurrent() and records it beside the ideal one
@@ -17,11 +18,13 @@
 #include <stddef.h>
 
 #include "checker.h"
+#include "iso_err.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* The outcome of one step. */
 typedef enum v8p_status {
   V8P_OK = 0,
   V8P_ERR_ARG,          /* a bad argument: unknown isolate id, missing script, ... */
@@ -35,18 +38,11 @@ typedef enum v8p_status {
 
 #define V8P_MESSAGE_MAX 512
 
-typedef struct v8p_error {
-  v8p_status status;
-  char message[V8P_MESSAGE_MAX];
-} v8p_error;
-
 const char *v8p_status_name(v8p_status s);
 
-/* Process-wide. v8p_init() sets up V8's platform once (later calls are no-ops);
- * argv0 may be NULL. v8p_shutdown() disposes V8 after every session is freed; V8 cannot
- * be initialised again in this process afterwards. */
-v8p_status v8p_init(const char *argv0, v8p_error *err);
-void v8p_shutdown(void);
+/* Process-wide: sets up V8's platform once (later calls do nothing). argv0 may be NULL.
+ * Returns 0, or -1 with err. V8 stays up until the process ends. */
+int v8p_init(const char *argv0, iso_err *err);
 /* "10.2.154.26-node.37" once initialised (or from the headers before). */
 const char *v8p_v8_version(void);
 
@@ -62,14 +58,12 @@ typedef enum v8p_run_outcome {
   V8P_RUN_TERMINATED   /* TerminateExecution ended the script */
 } v8p_run_outcome;
 
-/* One record of the event log: an op on a thread. Written when the op starts
- * (done == 0, with the verdict) and completed when V8 returns (done == 1). */
+/* What the sink is told of an op on a thread: once when the op starts (done == 0, with
+ * the verdict) and once when V8 returns (done == 1). */
 typedef struct v8p_event {
-  unsigned seq;          /* order of the records in the session */
   int step, thread, task;
   ck_op op;
   int isolate;           /* isolate id (a lifetime), CK_NONE when the op has none */
-  int violations;        /* raised by the checker when the op was fed */
   int done;
   int executed;          /* V8 was called */
   v8p_status status;
@@ -78,10 +72,11 @@ typedef struct v8p_event {
   v8p_run_outcome run;
 } v8p_event;
 
-/* Called for every record, in order, with the violations the record raised (at start:
- * the verdict; at completion: a tls-divergence). Also called once with ev == NULL when
- * V8 reports a fatal error, with `fatal` = "location: message". Never called
- * concurrently for one session. */
+/* Called for every event, in order, with the violations it raised (at start: the
+ * verdict; at completion: a tls-divergence). Also called with ev == NULL when V8 reports
+ * a fatal error, with `fatal` = "location: message", and at v8p_end(). Called under the
+ * session's lock: never concurrently for one session. The violations' names stay valid
+ * for the session's life. */
 typedef void (*v8p_sink)(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv,
                          const char *fatal);
 
@@ -95,18 +90,21 @@ typedef struct v8p_options {
 
 typedef struct v8p_session v8p_session;
 
-/* A new session (its own checker and event log). opt may be NULL for the defaults:
- * model v8, real mode, fatal errors abort. */
-v8p_status v8p_session_new(const v8p_options *opt, v8p_session **out, v8p_error *err);
+/* A new session (its own checker) in *out. opt may be NULL for the defaults: model v8,
+ * real mode, fatal errors abort. Returns 0, or -1 with err. */
+int v8p_session_new(const v8p_options *opt, v8p_session **out, iso_err *err);
 /* Frees the session after its threads are done. Isolates still alive that no thread
  * has entered or locked are disposed (the leak was reported by v8p_end); the rest are
  * left to the process. */
 void v8p_session_free(v8p_session *s);
-ck_checker *v8p_checker(v8p_session *s);   /* read it only while no thread calls v8p_do */
+/* The session's checker: read it only while no thread calls v8p_do(). */
+ck_checker *v8p_checker(v8p_session *s);
 
-/* Binds the calling thread to the session under a name; *thread gets its id.
- * v8p_thread_detach() unbinds it (after its `end`). */
-v8p_status v8p_thread_attach(v8p_session *s, const char *name, int *thread, v8p_error *err);
+/* Binds the calling thread to the session under a name; *thread gets its id (a slot
+ * that a later thread may reuse once this one is detached). Returns 0, or -1 with err
+ * (out of memory, or CK_MAX_THREADS threads at once). v8p_thread_detach() unbinds it
+ * after its `end`. */
+int v8p_thread_attach(v8p_session *s, const char *name, int *thread, iso_err *err);
 void v8p_thread_detach(v8p_session *s);
 /* A task id for v8p_call.task (-1 on out of memory). */
 int v8p_task(v8p_session *s, const char *name);
@@ -132,6 +130,7 @@ typedef struct v8p_result {
   long divergence;       /* index of the tls-divergence raised after the call, or -1 */
   v8p_run_outcome run;
   char *text;            /* run: value or exception message; free with v8p_result_clear */
+  size_t text_len;       /* its bytes: a JS string may hold NUL characters */
   int bool_value;        /* is-terminating: the answer */
   char message[V8P_MESSAGE_MAX];  /* why, when status != V8P_OK; also notes */
 } v8p_result;
@@ -154,19 +153,12 @@ int v8p_lock_owner(v8p_session *s, int isolate);
 
 /* The latest isolate id registered under a name, or CK_NONE. */
 int v8p_isolate_id(v8p_session *s, const char *name);
-/* The real Isolate::GetCurrent() of the calling thread as an isolate id. */
-int v8p_real_current(v8p_session *s);
-
-size_t v8p_event_count(v8p_session *s);
-int v8p_event_at(v8p_session *s, size_t i, v8p_event *out);  /* 0, or -1 out of range */
-/* The first fatal error V8 reported in this session ("location: message"), or NULL. */
-const char *v8p_fatal_message(v8p_session *s);
-/* Interrupts delivered to an isolate's RequestInterrupt callback so far. */
-int v8p_interrupts_delivered(v8p_session *s, int isolate);
-
-/* Test-only: a function the probe calls from inside V8's interrupt callback (so its
- * stack passes through libnode frames), or NULL. Process-wide. */
-void v8p_set_interrupt_hook(void (*hook)(void *ud), void *ud);
+/* The name of an isolate id ("none" for CK_NONE, "unknown" for CK_UNKNOWN) and of a
+ * thread id; valid for the session's life, safe while other threads run. */
+const char *v8p_isolate_name(v8p_session *s, int isolate);
+const char *v8p_thread_name(v8p_session *s, int thread);
+/* 1 once the checker ran out of memory (a verdict may be missing). */
+int v8p_failed(v8p_session *s);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,6 @@
 #include <v8.h>
 
 #include <atomic>
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,51 +64,6 @@ struct Iso {
   std::atomic<int> interrupts{0};
 };
 
-// One record of the event log, packed into 32 bytes (v8p_event is its public form).
-// The start fields are written under the session lock; the completion fields by the
-// op's own thread, published by the release store of `done`.
-struct Rec {
-  uint32_t seq;
-  int32_t step, task, isolate, real_current, ideal_current;
-  int16_t thread;
-  uint8_t op, violations;  // violations saturates at 255
-  uint8_t executed, run, status;
-  std::atomic<uint8_t> done;
-};
-static_assert(sizeof(Rec) == 32, "Rec must stay compact: it is written on every op");
-
-// The event log: 2 MiB chunks that never move, so a thread can complete its own record
-// without the lock while others append. Chunks after the first are advised as huge
-// pages (MADV_HUGEPAGE): a long log then takes one page fault per 2 MiB, not per 4 KiB.
-class EventLog {
- public:
-  static constexpr size_t kChunkBytes = size_t{2} << 20;
-  static constexpr size_t kChunk = kChunkBytes / sizeof(Rec);
-  static constexpr size_t kMaxChunks = 4096;  // 256 Mi records
-  EventLog() : chunks_(kMaxChunks) {}
-  // The next free record (under the session lock); nullptr when full or out of memory.
-  // It becomes visible to readers with publish().
-  Rec* next() {
-    size_t i = size_.load(std::memory_order_relaxed);
-    size_t c = i / kChunk;
-    if (c >= kMaxChunks) return nullptr;
-    if (!chunks_[c] && !(chunks_[c] = Chunk(alloc_chunk(c > 0)))) return nullptr;
-    return &chunks_[c].get()[i % kChunk];
-  }
-  void publish() { size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
-  size_t size() const { return size_.load(std::memory_order_acquire); }
-  const Rec* at(size_t i) const { return &chunks_[i / kChunk].get()[i % kChunk]; }
-
- private:
-  struct Free {
-    void operator()(Rec* p) const;
-  };
-  using Chunk = std::unique_ptr<Rec, Free>;
-  static Rec* alloc_chunk(bool huge);
-  std::vector<Chunk> chunks_;
-  std::atomic<size_t> size_{0};
-};
-
 struct Session;
 
 // The calling thread's binding (thread-local).
@@ -127,8 +81,6 @@ struct Session {
   std::vector<std::unique_ptr<Iso>> isos;           // index = isolate id (0 unused)
   std::unordered_map<std::string, int> by_name;     // latest lifetime per name
   std::unordered_map<v8::Isolate*, int> by_ptr;     // latest lifetime per address
-  EventLog log;
-  unsigned seq = 0;
   std::string fatal;                                // first fatal error
   std::atomic<bool> fatal_seen{false};
 };
@@ -137,16 +89,13 @@ struct Session {
 // instruction to read, where a thread_local object with a constructor costs a call.
 extern thread_local ThreadRec* tls_rec __attribute__((tls_model("initial-exec")));
 
-// The public form of a record.
-v8p_event to_event(const Rec& r);
-
 // Maps a V8 isolate pointer to an isolate id (CK_NONE for null, CK_UNKNOWN if never
 // seen). Needs the session lock.
 int id_of_locked(Session* s, v8::Isolate* p);
 // Installs the probe's fatal error handler on a new isolate.
 void install_fatal_handler(v8::Isolate* iso);
-// Delivers a record to the sink (caller holds the lock).
-void emit(Session* s, const Rec* rec, size_t first_violation, size_t n);
+// Delivers an event and its violations to the sink (caller holds the lock).
+void emit(Session* s, const v8p_event& ev, size_t first_violation, size_t n);
 bool v8_ready();
 
 }  // namespace v8p

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "probe_internal.h"
+#include "testing.h"
 
 using namespace v8p;
 
@@ -40,12 +41,16 @@ bool needs_isolate(ck_op op) {
   }
 }
 
-char* dup_utf8(v8::Isolate* iso, v8::Local<v8::Value> v) {
+// The value as UTF-8, NUL characters included (*len bytes, NUL-terminated after them).
+char* dup_utf8(v8::Isolate* iso, v8::Local<v8::Value> v, size_t* len) {
   v8::String::Utf8Value u(iso, v);
   const char* p = *u ? *u : "";
-  size_t n = strlen(p) + 1;
-  char* d = static_cast<char*>(malloc(n));
-  if (d) memcpy(d, p, n);
+  size_t n = *u ? static_cast<size_t>(u.length()) : 0;
+  char* d = static_cast<char*>(malloc(n + 1));
+  if (!d) throw std::bad_alloc();
+  memcpy(d, p, n);
+  d[n] = '\0';
+  *len = n;
   return d;
 }
 
@@ -89,7 +94,7 @@ void run_script(Session* s, Iso* iso, const v8p_call* c, v8p_result* r) {
   if (v8::String::NewFromUtf8(v, c->js).ToLocal(&src) &&
       v8::Script::Compile(ctx, src).ToLocal(&script) && script->Run(ctx).ToLocal(&val)) {
     r->run = V8P_RUN_VALUE;
-    r->text = dup_utf8(v, val);
+    r->text = dup_utf8(v, val, &r->text_len);
     return;
   }
   if (tc.HasTerminated() || v->IsExecutionTerminating()) {
@@ -97,8 +102,11 @@ void run_script(Session* s, Iso* iso, const v8p_call* c, v8p_result* r) {
     return;
   }
   r->run = V8P_RUN_THREW;
-  if (tc.HasCaught() && !tc.Exception().IsEmpty()) r->text = dup_utf8(v, tc.Exception());
-  else r->text = static_cast<char*>(calloc(1, 1));
+  if (tc.HasCaught() && !tc.Exception().IsEmpty()) {
+    r->text = dup_utf8(v, tc.Exception(), &r->text_len);
+  } else if (!(r->text = static_cast<char*>(calloc(1, 1)))) {
+    throw std::bad_alloc();
+  }
 }
 
 void dispose(Session* s, Iso* iso) {
@@ -230,91 +238,100 @@ int real_id(Session* s, Iso* iso, v8::Isolate* cur, bool* looked_up) {
   return id_of_locked(s, cur);
 }
 
+// The isolate a call names (a new one for `new`), or nullptr for ops without one; the
+// status on a bad call. Caller holds the lock.
+v8p_status resolve_isolate(Session* s, const v8p_call* c, v8p_result* r, Iso** out) {
+  *out = nullptr;
+  if (c->op == CK_NEW) {
+    if (!c->name || !*c->name) return fail(r, V8P_ERR_ARG, "new needs an isolate name");
+    int id = ck_add_isolate(s->ck, c->name);
+    if (id < 0) return fail(r, V8P_ERR_NOMEM, "out of memory registering %s", c->name);
+    auto p = std::make_unique<Iso>();
+    p->id = id;
+    p->name = c->name;
+    p->shadow = new long(0);
+    *out = p.get();
+    s->isos.push_back(std::move(p));
+    s->by_name[c->name] = id;
+    return V8P_OK;
+  }
+  if (!needs_isolate(c->op)) return V8P_OK;
+  if (c->isolate <= 0 || static_cast<size_t>(c->isolate) >= s->isos.size())
+    return fail(r, V8P_ERR_ARG, "%s: no isolate with id %d", ck_op_name(c->op), c->isolate);
+  *out = s->isos[c->isolate].get();
+  return V8P_OK;
+}
+
+// Feeds the call to the checker and tells the sink, under the lock. *veto: V8 must not
+// be called (a use-after-free).
+v8p_status feed(Session* s, ThreadRec* th, const v8p_call* c, v8p_result* r, Iso** iso, bool* veto) {
+  Guard lk(s->lock);
+  v8p_status st = resolve_isolate(s, c, r, iso);
+  if (st != V8P_OK) return st;
+  int id = *iso ? (*iso)->id : CK_NONE;
+  ck_event ev = {c->op, th->id, c->task, id, c->step};
+  *veto = ck_would_use_freed(s->ck, &ev);
+  r->first_violation = ck_violation_count(s->ck);
+  r->violations = ck_feed(s->ck, &ev);
+  r->isolate = id;
+  v8p_event e{c->step, th->id, c->task, c->op, id, 0, 0, V8P_OK, CK_UNKNOWN, CK_UNKNOWN, V8P_RUN_NONE};
+  emit(s, e, r->first_violation, r->violations);
+  if (ck_failed(s->ck)) return fail(r, V8P_ERR_NOMEM, "out of memory in the checker: a verdict may be missing");
+  return V8P_OK;
+}
+
+// Calls V8 for the op, as TSan should see the replayed program do it.
+v8p_status call_v8(Session* s, ThreadRec* th, Iso* iso, const v8p_call* c, v8p_result* r) {
+  bool had_fatal = s->fatal_seen.load();
+  witness_loud_begin();
+#ifdef ISOREPLAY_TSAN  // only TSan reads the shadow word and the publication edge
+  if (iso && c->op != CK_NEW) witness_acquire(&iso->published);
+  if (iso && ck_op_is_use(c->op)) isoreplay_use_isolate(iso->shadow);
+#endif
+  v8p_status st = execute(s, *th, iso, c, r);
+  witness_loud_end();
+  if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {
+    Guard lk(s->lock);
+    st = fail(r, V8P_ERR_V8, "V8 fatal error (handler returned): %s", s->fatal.c_str());
+  }
+  return st;
+}
+
+// After the call: the real current isolate beside the ideal one, the end of a run, and
+// the completion told to the sink. Takes the lock only when something must be fed or
+// told (a sink, a run, a divergence starting or ending): Enter+Exit stay lock-free.
+void observe(Session* s, ThreadRec* th, Iso* iso, const v8p_call* c, v8p_result* r, v8p_status st) {
+  // Only this thread changes its own ideal stack, so it reads it without the lock.
+  bool slow = c->op == CK_RUN || s->opt.sink;
+  r->ideal_current = ck_ideal_current(s->ck, th->id);
+  r->real_current = s->opt.dry_run ? CK_UNKNOWN : real_id(s, iso, v8::Isolate::GetCurrent(), &slow);
+  if (!s->opt.dry_run && (r->real_current != r->ideal_current) != !!ck_thread_diverging(s->ck, th->id))
+    slow = true;
+  if (!slow) return;
+  Guard lk(s->lock);
+  if (c->op == CK_RUN && iso && !c->background) ck_run_done(s->ck, th->id, iso->id);
+  size_t first = ck_violation_count(s->ck), n = 0;
+  if (!s->opt.dry_run) n = ck_observe(s->ck, th->id, r->real_current, c->step);
+  r->divergence = n ? static_cast<long>(first) : -1;
+  v8p_event e{c->step, th->id, c->task, c->op, iso ? iso->id : CK_NONE, 1, r->executed, st,
+              r->real_current, r->ideal_current, r->run};
+  emit(s, e, first, n);
+}
+
 v8p_status do_op(Session* s, const v8p_call* c, v8p_result* r) {
   ThreadRec* th = tls_rec;
   if (!th || th->session != s)
     return fail(r, V8P_ERR_STATE, "the calling thread is not attached to this session");
   if (static_cast<unsigned>(c->op) >= CK_OP_COUNT) return fail(r, V8P_ERR_ARG, "unknown op %d", c->op);
   Iso* iso = nullptr;
-  Rec* rec;
-  bool veto;
-  {
-    Guard lk(s->lock);
-    int id = c->isolate;
-    if (c->op == CK_NEW) {
-      if (!c->name || !*c->name) return fail(r, V8P_ERR_ARG, "new needs an isolate name");
-      id = ck_add_isolate(s->ck, c->name);
-      if (id < 0) return fail(r, V8P_ERR_NOMEM, "out of memory registering %s", c->name);
-      auto p = std::make_unique<Iso>();
-      p->id = id;
-      p->name = c->name;
-      p->shadow = new long(0);
-      s->isos.push_back(std::move(p));
-      s->by_name[c->name] = id;
-    } else if (!needs_isolate(c->op)) {
-      id = CK_NONE;
-    } else if (id <= 0 || static_cast<size_t>(id) >= s->isos.size()) {
-      return fail(r, V8P_ERR_ARG, "%s: no isolate with id %d", ck_op_name(c->op), id);
-    }
-    rec = s->log.next();
-    if (!rec) return fail(r, V8P_ERR_NOMEM, "the event log is full");
-    iso = id > 0 ? s->isos[id].get() : nullptr;
-    ck_event ev = {c->op, th->id, c->task, id, c->step};
-    veto = ck_would_use_freed(s->ck, &ev);
-    r->first_violation = ck_violation_count(s->ck);
-    r->violations = ck_feed(s->ck, &ev);
-    r->isolate = id;
-    rec->seq = s->seq++;
-    rec->step = c->step;
-    rec->task = c->task;
-    rec->isolate = id;
-    rec->thread = static_cast<int16_t>(th->id);
-    rec->op = static_cast<uint8_t>(c->op);
-    rec->violations = static_cast<uint8_t>(r->violations > 255 ? 255 : r->violations);
-    rec->done.store(0, std::memory_order_relaxed);
-    s->log.publish();
-    emit(s, rec, r->first_violation, r->violations);
-  }
-  v8p_status st = V8P_OK;
-  if (veto) {
+  bool veto = false;
+  v8p_status st = feed(s, th, c, r, &iso, &veto);
+  if (st != V8P_OK) return st;
+  if (veto)
     st = fail(r, V8P_NOT_EXECUTED, "not executed: %s was disposed (a use-after-free)", iso->name.c_str());
-  } else if (!s->opt.dry_run) {
-    bool had_fatal = s->fatal_seen.load();
-    witness_loud_begin();  // what the replayed program does, as TSan should see it
-#ifdef ISOREPLAY_TSAN  // only TSan reads the shadow word and the publication edge
-    if (iso && c->op != CK_NEW) witness_acquire(&iso->published);
-    if (iso && ck_op_is_use(c->op)) isoreplay_use_isolate(iso->shadow);
-#endif
-    st = execute(s, *th, iso, c, r);
-    witness_loud_end();
-    if (!had_fatal && s->fatal_seen.load() && st == V8P_OK) {
-      Guard lk(s->lock);
-      st = fail(r, V8P_ERR_V8, "V8 fatal error (handler returned): %s", s->fatal.c_str());
-    }
-  }
-  // Only this thread changes its own ideal stack, so it reads it without the lock.
-  bool slow = c->op == CK_RUN || s->opt.sink;
-  r->ideal_current = ck_ideal_current(s->ck, th->id);
-  r->real_current = s->opt.dry_run ? CK_UNKNOWN
-                                   : real_id(s, iso, v8::Isolate::GetCurrent(), &slow);
-  if (!s->opt.dry_run && (r->real_current != r->ideal_current) != !!ck_thread_diverging(s->ck, th->id))
-    slow = true;
-  rec->executed = static_cast<uint8_t>(r->executed);
-  rec->status = static_cast<uint8_t>(st);
-  rec->real_current = r->real_current;
-  rec->ideal_current = r->ideal_current;
-  rec->run = static_cast<uint8_t>(r->run);
-  if (slow) {
-    Guard lk(s->lock);
-    if (c->op == CK_RUN && iso && !c->background) ck_run_done(s->ck, th->id, iso->id);
-    size_t first = ck_violation_count(s->ck), n = 0;
-    if (!s->opt.dry_run) n = ck_observe(s->ck, th->id, r->real_current, c->step);
-    r->divergence = n ? static_cast<long>(first) : -1;
-    rec->done.store(1, std::memory_order_release);
-    emit(s, rec, first, n);
-  } else {
-    rec->done.store(1, std::memory_order_release);
-  }
+  else if (!s->opt.dry_run)
+    st = call_v8(s, th, iso, c, r);
+  observe(s, th, iso, c, r, st);
   r->status = st;
   return st;
 }
@@ -336,6 +353,7 @@ v8p_status v8p_do(v8p_session* s, const v8p_call* c, v8p_result* r) {
   r->divergence = -1;
   r->run = V8P_RUN_NONE;
   r->text = nullptr;
+  r->text_len = 0;
   r->bool_value = 0;
   r->message[0] = '\0';
   v8p_status st;

@@ -1,8 +1,6 @@
-// probe_session.cc — V8 process init, fatal errors, sessions, threads, the event log.
+// probe_session.cc — V8 process init, fatal errors, sessions, threads, names.
 #include <libplatform/libplatform.h>
 #include <v8.h>
-
-#include <sys/mman.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <new>
 
 #include "probe_internal.h"
+#include "testing.h"
 
 namespace v8p {
 
@@ -20,14 +19,8 @@ thread_local ThreadRec* tls_rec = nullptr;
 namespace {
 std::mutex g_init_mu;
 std::unique_ptr<v8::Platform> g_platform;
-enum class V8State { kNone, kReady, kShutDown } g_state = V8State::kNone;
+bool g_ready = false;
 std::atomic<Session*> g_last_session{nullptr};
-
-void set_err(v8p_error* err, v8p_status st, const char* fmt, const char* a = "") {
-  if (!err) return;
-  err->status = st;
-  snprintf(err->message, sizeof err->message, fmt, a);
-}
 
 // V8 calls this with the current isolate's handler (so only when the failing thread has
 // an isolate current). It records the error, then either behaves like V8 (print and
@@ -53,7 +46,7 @@ void on_fatal(const char* location, const char* message) {
 }
 }  // namespace
 
-bool v8_ready() { return g_state == V8State::kReady; }
+bool v8_ready() { return g_ready; }
 
 void install_fatal_handler(v8::Isolate* iso) { iso->SetFatalErrorHandler(on_fatal); }
 
@@ -63,39 +56,8 @@ int id_of_locked(Session* s, v8::Isolate* p) {
   return it == s->by_ptr.end() ? CK_UNKNOWN : it->second;
 }
 
-Rec* EventLog::alloc_chunk(bool huge) {
-  void* p = std::aligned_alloc(kChunkBytes, kChunkBytes);
-  // Huge pages only for a log that outgrew its first chunk: a huge-page fault may stall
-  // in compaction, which a short session (most replays) should never pay for.
-  if (p && huge) madvise(p, kChunkBytes, MADV_HUGEPAGE);  // advice only: fine if refused
-  return static_cast<Rec*>(p);
-}
-
-void EventLog::Free::operator()(Rec* p) const { std::free(p); }
-
-v8p_event to_event(const Rec& r) {
-  v8p_event e{};
-  e.seq = r.seq;
-  e.step = r.step;
-  e.thread = r.thread;
-  e.task = r.task;
-  e.op = static_cast<ck_op>(r.op);
-  e.isolate = r.isolate;
-  e.violations = r.violations;
-  e.real_current = e.ideal_current = CK_UNKNOWN;
-  if (!const_cast<Rec&>(r).done.load(std::memory_order_acquire)) return e;
-  e.done = 1;
-  e.executed = r.executed;
-  e.status = static_cast<v8p_status>(r.status);
-  e.real_current = r.real_current;
-  e.ideal_current = r.ideal_current;
-  e.run = static_cast<v8p_run_outcome>(r.run);
-  return e;
-}
-
-void emit(Session* s, const Rec* rec, size_t first, size_t n) {
+void emit(Session* s, const v8p_event& ev, size_t first, size_t n) {
   if (!s->opt.sink) return;
-  v8p_event ev = to_event(*rec);
   s->opt.sink(s->opt.sink_ud, &ev, n ? ck_violation_at(s->ck, first) : nullptr, n, nullptr);
 }
 
@@ -118,59 +80,39 @@ const char* v8p_status_name(v8p_status s) {
   return "?";
 }
 
-v8p_status v8p_init(const char* argv0, v8p_error* err) {
+int v8p_init(const char* argv0, iso_err* err) {
   std::lock_guard<std::mutex> g(g_init_mu);
-  if (g_state == V8State::kReady) return V8P_OK;
-  if (g_state == V8State::kShutDown) {
-    set_err(err, V8P_ERR_STATE, "V8 was shut down in this process and cannot start again");
-    return V8P_ERR_STATE;
-  }
+  if (g_ready) return 0;
   try {
     v8::V8::InitializeICUDefaultLocation(argv0 ? argv0 : "");
     g_platform = v8::platform::NewDefaultPlatform();
     v8::V8::InitializePlatform(g_platform.get());
-    if (!v8::V8::Initialize()) {
-      set_err(err, V8P_ERR_V8, "v8::V8::Initialize() failed");
-      return V8P_ERR_V8;
-    }
+    if (!v8::V8::Initialize()) return iso_fail(err, ISO_ERR_INTERNAL, "v8::V8::Initialize() failed");
   } catch (const std::exception& e) {
-    set_err(err, V8P_ERR_INTERNAL, "V8 initialisation threw: %s", e.what());
-    return V8P_ERR_INTERNAL;
+    return iso_fail(err, ISO_ERR_INTERNAL, "V8 initialisation threw: %s", e.what());
   }
-  g_state = V8State::kReady;
-  return V8P_OK;
-}
-
-void v8p_shutdown(void) {
-  std::lock_guard<std::mutex> g(g_init_mu);
-  if (g_state != V8State::kReady) return;
-  v8::V8::Dispose();
-  v8::V8::DisposePlatform();
-  g_platform.reset();
-  g_state = V8State::kShutDown;
+  g_ready = true;
+  return 0;
 }
 
 const char* v8p_v8_version(void) { return v8::V8::GetVersion(); }
 
-v8p_status v8p_session_new(const v8p_options* opt, v8p_session** out, v8p_error* err) {
+int v8p_session_new(const v8p_options* opt, v8p_session** out, iso_err* err) {
   *out = nullptr;
   v8p_options o{};
   if (opt) o = *opt;
-  if (!o.dry_run && !v8_ready()) {
-    set_err(err, V8P_ERR_STATE, "v8p_init() must succeed before a real (not dry-run) session");
-    return V8P_ERR_STATE;
-  }
+  if (!o.dry_run && !v8_ready())
+    return iso_fail(err, ISO_ERR_INTERNAL, "v8p_init() must succeed before a real (not dry-run) session");
   v8p_session* s = new (std::nothrow) v8p_session();
   if (!s || !(s->ck = ck_new(o.model))) {
     delete s;
-    set_err(err, V8P_ERR_NOMEM, "out of memory creating a session");
-    return V8P_ERR_NOMEM;
+    return iso_fail(err, ISO_ERR_NOMEM, "out of memory creating a session");
   }
   s->opt = o;
   s->isos.emplace_back();  // id 0 is "none"
   g_last_session.store(s);
   *out = s;
-  return V8P_OK;
+  return 0;
 }
 
 void v8p_session_free(v8p_session* s) {
@@ -197,11 +139,11 @@ void v8p_session_free(v8p_session* s) {
 
 ck_checker* v8p_checker(v8p_session* s) { return s->ck; }
 
-v8p_status v8p_thread_attach(v8p_session* s, const char* name, int* thread, v8p_error* err) {
+int v8p_thread_attach(v8p_session* s, const char* name, int* thread, iso_err* err) {
   if (tls_rec) {
-    set_err(err, V8P_ERR_STATE, "this OS thread is already attached as '%s'",
-            ck_thread_name(tls_rec->session->ck, tls_rec->id));
-    return V8P_ERR_STATE;
+    Guard g(tls_rec->session->lock);
+    return iso_fail(err, ISO_ERR_INTERNAL, "this OS thread is already attached as '%s'",
+                    ck_thread_name(tls_rec->session->ck, tls_rec->id));
   }
   auto* rec = new (std::nothrow) ThreadRec();
   int id = -1;
@@ -211,15 +153,14 @@ v8p_status v8p_thread_attach(v8p_session* s, const char* name, int* thread, v8p_
   }
   if (id < 0) {
     delete rec;
-    set_err(err, V8P_ERR_NOMEM, "cannot register thread '%s' (out of memory or too many threads)",
-            name ? name : "");
-    return V8P_ERR_NOMEM;
+    return iso_fail(err, ISO_ERR_NOMEM, "cannot register thread '%s': out of memory, or %d threads alive at once",
+                    name ? name : "", CK_MAX_THREADS);
   }
   rec->session = s;
   rec->id = id;
   tls_rec = rec;
   if (thread) *thread = id;
-  return V8P_OK;
+  return 0;
 }
 
 void v8p_thread_detach(v8p_session* s) {
@@ -228,6 +169,10 @@ void v8p_thread_detach(v8p_session* s) {
   // mutex from a dead frame; free the storage only (the checker reported the leak).
   for (auto& l : tls_rec->lockers) ::operator delete(static_cast<void*>(l.second));
   for (auto& u : tls_rec->unlockers) ::operator delete(static_cast<void*>(u.second));
+  {
+    Guard g(s->lock);
+    ck_release_thread(s->ck, tls_rec->id);
+  }
   delete tls_rec;
   tls_rec = nullptr;
 }
@@ -268,24 +213,28 @@ int v8p_isolate_id(v8p_session* s, const char* name) {
   return it == s->by_name.end() ? CK_NONE : it->second;
 }
 
+const char* v8p_isolate_name(v8p_session* s, int isolate) {
+  if (isolate == CK_UNKNOWN) return "unknown";
+  Guard g(s->lock);
+  return ck_isolate_name(s->ck, isolate);
+}
+
+const char* v8p_thread_name(v8p_session* s, int thread) {
+  Guard g(s->lock);
+  return ck_thread_name(s->ck, thread);
+}
+
+int v8p_failed(v8p_session* s) {
+  Guard g(s->lock);
+  return ck_failed(s->ck);
+}
+
+// Test hooks (testing.h).
 int v8p_real_current(v8p_session* s) {
   if (s->opt.dry_run || !v8_ready()) return CK_UNKNOWN;
   v8::Isolate* cur = v8::Isolate::GetCurrent();
   Guard g(s->lock);
   return id_of_locked(s, cur);
-}
-
-size_t v8p_event_count(v8p_session* s) { return s->log.size(); }
-
-int v8p_event_at(v8p_session* s, size_t i, v8p_event* out) {
-  if (i >= s->log.size()) return -1;
-  Guard g(s->lock);
-  *out = to_event(*s->log.at(i));
-  return 0;
-}
-
-const char* v8p_fatal_message(v8p_session* s) {
-  return s->fatal_seen.load() ? s->fatal.c_str() : nullptr;
 }
 
 int v8p_interrupts_delivered(v8p_session* s, int isolate) {

@@ -1,0 +1,30 @@
+/* cli.h — the isoreplay command: its subcommands (one file each) and what they share.
+ *
+ * Exit status of every command: 0 every expectation met, 1 some not met, 2 bad input or
+ * usage (nothing ran), 3 internal error (isoreplay itself failed; never a pass). */
+#ifndef ISOREPLAY_CLI_H
+#define ISOREPLAY_CLI_H
+
+#include "iso_err.h"
+#include "report.h"
+
+enum { EXIT_MET = 0, EXIT_UNMET = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+/* The subcommands; argv[0] is the subcommand's name. */
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage text. */
+extern const char CLI_USAGE[];
+
+/* Parses every file before anything runs: on any bad input, prints each diagnostic and
+ * returns the exit status (2, or 3 for an internal failure); else 0 with scns[] filled. */
+int cli_load_all(char **files, int n, scenario **scns);
+
+/* The HTML view of one report, rendered by reports/render.py (Jinja2) and written to
+ * path like every output file. Returns 0, or -1 with err. */
+int cli_write_html(const char *path, report *r, iso_err *err);
+
+#endif

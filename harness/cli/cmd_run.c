@@ -1,0 +1,129 @@
+/* cmd_run.c — `isoreplay run [OPTIONS] FILE...`: replay each scenario, print its report,
+ * write the requested files. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_info.h"
+#include "child.h"
+#include "cli.h"
+#include "outfile.h"
+#include "report_out.h"
+
+typedef struct run_args {
+  int dry, quiet, steps;
+  const char *json, *trace, *html;
+  long memory_limit;
+  char **files;
+  int nfiles;
+} run_args;
+
+/* "512M", "4G", "65536", "0" as bytes; -1 when malformed. */
+static long parse_size(const char *s) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  long mul = !*end ? 1 : !strcmp(end, "K") || !strcmp(end, "k") ? 1L << 10
+           : !strcmp(end, "M") || !strcmp(end, "m") ? 1L << 20 : !strcmp(end, "G") || !strcmp(end, "g") ? 1L << 30 : 0;
+  if (errno || end == s || v < 0 || !mul || v > (1L << 50) / mul) return -1;
+  return v * mul;
+}
+
+/* The option argv[optind - 1] that getopt_long rejected, as the user wrote it. */
+static const char *bad_option(char **argv) { return argv[optind - 1]; }
+
+static int parse_args(int argc, char **argv, run_args *a) {
+  static const struct option OPTS[] = {
+    {"dry-run", no_argument, NULL, 'd'}, {"quiet", no_argument, NULL, 'q'}, {"steps", no_argument, NULL, 's'},
+    {"json", required_argument, NULL, 'j'}, {"trace", required_argument, NULL, 't'},
+    {"html", required_argument, NULL, 'h'}, {"memory-limit", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+  *a = (run_args){.memory_limit = CHILD_DEFAULT_MEMORY_LIMIT};
+  opterr = 0;
+  optind = 1;
+  for (int c; (c = getopt_long(argc, argv, ":dqs", OPTS, NULL)) != -1;) {
+    switch (c) {
+      case 'd': a->dry = 1; break;
+      case 'q': a->quiet = 1; break;
+      case 's': a->steps = 1; break;
+      case 'j': a->json = optarg; break;
+      case 't': a->trace = optarg; break;
+      case 'h': a->html = optarg; break;
+      case 'm':
+        if ((a->memory_limit = parse_size(optarg)) < 0)
+          return cli_usage_error("--memory-limit takes a size such as 512M or 4G, not '%s'", optarg);
+        break;
+      case ':': return cli_usage_error("%s needs a file name", bad_option(argv));
+      default: return cli_usage_error("unknown option '%s'", bad_option(argv));
+    }
+  }
+  a->files = argv + optind;
+  a->nfiles = argc - optind;
+  if (a->nfiles <= 0) return cli_usage_error("no scenario file given");
+  if ((a->trace || a->html) && a->nfiles != 1) return cli_usage_error("--trace and --html take one scenario file");
+  const char *outs[3] = {a->json, a->trace, a->html};
+  for (int k = 0; k < 3; k++) {
+    iso_err err;
+    if (outs[k] && outfile_check(outs[k], &err)) return cli_usage_error("%s", err.msg);
+  }
+  return 0;
+}
+
+/* The requested files of the run; returns EXIT_INTERNAL after saying why, or 0. */
+static int write_outputs(const run_args *a, report **reps) {
+  iso_err err;
+  if ((a->json && report_write_json(a->json, reps, a->nfiles, &err)) ||
+      (a->trace && report_write_trace(a->trace, reps[0], &err)) || (a->html && cli_write_html(a->html, reps[0], &err))) {
+    fprintf(stderr, "isoreplay: %s\n", err.msg);
+    return EXIT_INTERNAL;
+  }
+  return 0;
+}
+
+/* Runs every scenario and prints it; counts the outcomes. Returns EXIT_INTERNAL when a
+ * report could not be made or printed, else 0. */
+static int run_all(const run_args *a, scenario **scns, report **reps, int counts[4]) {
+  run_opts o = {a->dry, iso_build_flavor(), a->memory_limit};
+  for (int i = 0; i < a->nfiles; i++) {
+    if (!(reps[i] = report_run(scns[i], &o))) {
+      fprintf(stderr, "isoreplay: out of memory running %s\n", a->files[i]);
+      return EXIT_INTERNAL;
+    }
+    if ((a->steps && report_print_steps(stdout, reps[i])) || report_print(stdout, reps[i], a->quiet) || fflush(stdout)) {
+      fprintf(stderr, "isoreplay: cannot write to standard output\n");
+      return EXIT_INTERNAL;
+    }
+    counts[reps[i]->internal ? 3 : reps[i]->skipped ? 2 : reps[i]->met ? 0 : 1]++;
+  }
+  return 0;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_args a;
+  int status = parse_args(argc, argv, &a);
+  if (status) return status;
+  scenario **scns = calloc((size_t)a.nfiles, sizeof *scns);
+  report **reps = calloc((size_t)a.nfiles, sizeof *reps);
+  int counts[4] = {0};  /* passed, failed, skipped, errors */
+  if (!scns || !reps) status = EXIT_INTERNAL;
+  if (!status) status = cli_load_all(a.files, a.nfiles, scns);
+  if (!status) status = run_all(&a, scns, reps, counts);
+  if (!status) status = write_outputs(&a, reps);
+  if (!status && a.nfiles > 1) {
+    printf("%d passed, %d failed", counts[0], counts[1]);
+    if (counts[2]) printf(", %d skipped", counts[2]);
+    if (counts[3]) printf(", %d errors", counts[3]);
+    printf("\n");
+  }
+  if (!status) status = counts[3] ? EXIT_INTERNAL : counts[1] ? EXIT_UNMET : EXIT_MET;
+  for (int i = 0; i < a.nfiles; i++) {
+    if (reps) report_free(reps[i]);
+    if (scns) scn_free(scns[i]);
+  }
+  free(reps);
+  free(scns);
+  if (fflush(stdout) || ferror(stdout)) return EXIT_INTERNAL;
+  return status;
+}

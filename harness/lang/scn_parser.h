@@ -1,0 +1,61 @@
+/* scn_parser.h — the parser's state, shared by the files of harness/lang (private):
+ * scn_source.c reads and splits the file, scn_expand.c expands `repeat` blocks and `$`
+ * variables, scn_parse.c parses each concrete line, scn_step.c a step's grammar,
+ * scn_sema.c the checks across steps. */
+#ifndef ISOREPLAY_SCN_PARSER_H
+#define ISOREPLAY_SCN_PARSER_H
+
+#include <stddef.h>
+
+#include "scenario.h"
+#include "scn_lex.h"
+
+typedef struct loop_var {
+  char *name;
+  size_t len;
+  long value;
+} loop_var;
+
+typedef struct parser {
+  const char *path;
+  scenario *s;
+  iso_err *err;
+  int failed;             /* the first error is in err; everything stops */
+  loop_var vars[SCN_MAX_NESTING];
+  int nvars;
+  int repeat_line;        /* innermost repeat's line, 0 outside */
+  int check_only;         /* inside `repeat 0`: parse, keep nothing */
+  long expansion;         /* lines and iterations visited so far */
+  size_t steps_cap;
+  int line_given[8];      /* where each once-only directive was given (scn_parse.c) */
+  char *cur_text;         /* the line being parsed (after $ substitution), or NULL */
+  size_t cur_len;
+} parser;
+
+/* Records the first error at line:col, showing the line being parsed (after
+ * substitution) or else the source line; returns -1. Later calls do nothing. */
+int parse_error(parser *p, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Records an out-of-memory failure (not an input error); returns -1. */
+int parse_nomem(parser *p);
+
+/* scn_source.c: splits s->text into the line table, refusing NUL bytes and bad UTF-8;
+ * a CR before a newline (CRLF files) is not part of the line. */
+int split_lines(parser *p);
+/* scn_expand.c: expands lines [from, to) (0-based) into concrete lines for parse_line. */
+int expand(parser *p, int from, int to);
+/* scn_parse.c: one concrete line (in p->cur_text): blank, directive, step or `!`. */
+int parse_line(parser *p, int line);
+
+/* scn_step.c: `THREAD[/TASK]: OP ARGS [=> RESULT] [&] [! CODES]` into st. Returns 0, or
+ * -1 with a message and its column. */
+int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col);
+/* `! code, code` from t[*i] (the `!`) into *set; -1 with a message and column. */
+int parse_codes(const tok_line *tl, int *i, unsigned *set, char *msg, size_t n, int *col);
+void scn_step_free(scn_step *st);
+
+/* scn_sema.c: checks across steps (isolates used before `new` or created twice, `await`
+ * without a task, `wait` with nothing in the background, steps after a thread's `end`,
+ * too many threads alive at once). Returns 0, or -1 with the error recorded. */
+int sema_check(parser *p);
+
+#endif

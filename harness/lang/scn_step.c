@@ -1,0 +1,205 @@
+/* scn_step.c — the grammar of one step:
+ *   THREAD[/TASK]: OP ARGS [=> RESULT] [&] [! CODE[, CODE...]] */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_parser.h"
+
+typedef enum args { A_NONE, A_ISO, A_CONTEXT, A_RUN, A_CHECK } args;
+
+static const struct { const char *name; ck_op op; args args; } OPS[] = {
+  {"new", CK_NEW, A_ISO}, {"dispose", CK_DISPOSE, A_ISO}, {"drop", CK_DROP, A_ISO},
+  {"enter", CK_ENTER, A_ISO}, {"exit", CK_EXIT, A_ISO}, {"lock", CK_LOCK, A_ISO},
+  {"unlock", CK_UNLOCK, A_ISO}, {"unlocker", CK_UNLOCKER, A_ISO}, {"relock", CK_RELOCK, A_ISO},
+  {"context", CK_CONTEXT, A_CONTEXT}, {"run", CK_RUN, A_RUN}, {"wait", CK_WAIT, A_NONE},
+  {"terminate", CK_TERMINATE, A_ISO}, {"cancel-terminate", CK_CANCEL_TERMINATE, A_ISO},
+  {"interrupt", CK_INTERRUPT, A_ISO}, {"gc", CK_GC, A_ISO}, {"check", CK_CHECK_CURRENT, A_CHECK},
+  {"await", CK_AWAIT, A_NONE}, {"end", CK_THREAD_END, A_NONE},
+};
+enum { NOPS = sizeof OPS / sizeof OPS[0] };
+
+/* Where the step's parse stands, and where an error goes. */
+typedef struct step_ctx {
+  const tok_line *tl;
+  int i;
+  char *msg;
+  size_t n;
+  int *col;               /* the error's column; -1 for out of memory */
+} step_ctx;
+
+static const token *cur(const step_ctx *c) { return tok(c->tl, c->i); }
+
+static int fail(step_ctx *c, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(step_ctx *c, int col, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->msg, c->n, fmt, ap);
+  va_end(ap);
+  *c->col = col;
+  return -1;
+}
+
+static int nomem(step_ctx *c) { return fail(c, -1, "out of memory"); }
+
+static const char *found(const token *t) {
+  switch (t->kind) {
+    case TOK_EOL: return "the end of the line";
+    case TOK_STRING: return "a string";
+    case TOK_NUMBER: return "a number";
+    case TOK_NAME: return "a name";
+    default: return "punctuation";
+  }
+}
+
+/* A lexical error token at the current position fails the step with its message. */
+static int lex_error(step_ctx *c) { return cur(c)->kind == TOK_ERROR ? fail(c, cur(c)->col, "%s", cur(c)->text) : 0; }
+
+/* A name token into *out (and its column); advances. */
+static int take_name(step_ctx *c, char **out, int *out_col, const char *what) {
+  const token *t = cur(c);
+  if (lex_error(c)) return -1;
+  if (t->kind != TOK_NAME) return fail(c, t->col, "expected %s, found %s", what, found(t));
+  if (!(*out = strdup(t->text))) return nomem(c);
+  if (out_col) *out_col = t->col;
+  c->i++;
+  return 0;
+}
+
+/* A string token into *out (and *len); advances. */
+static int take_string(step_ctx *c, char **out, size_t *len, const char *what) {
+  const token *t = cur(c);
+  if (lex_error(c)) return -1;
+  if (t->kind != TOK_STRING) return fail(c, t->col, "%s", what);
+  if (!(*out = malloc(t->len + 1))) return nomem(c);
+  memcpy(*out, t->text, t->len + 1);
+  if (len) *len = t->len;
+  c->i++;
+  return 0;
+}
+
+/* A keyword (a name with this text) at the current position: consumed, 1; else 0. */
+static int keyword(step_ctx *c, const char *word) {
+  if (cur(c)->kind != TOK_NAME || strcmp(cur(c)->text, word)) return 0;
+  c->i++;
+  return 1;
+}
+
+/* THREAD[/TASK]: */
+static int thread_and_task(step_ctx *c, scn_step *st) {
+  st->col = cur(c)->col;
+  if (take_name(c, &st->thread, NULL, "a thread name")) return -1;
+  if (cur(c)->kind == TOK_SLASH) {
+    c->i++;
+    if (take_name(c, &st->task, NULL, "a task name after '/'")) return -1;
+  }
+  if (cur(c)->kind != TOK_COLON) return fail(c, cur(c)->col, "expected ':' after the thread");
+  c->i++;
+  return 0;
+}
+
+/* OP: its index in OPS. */
+static int op_name(step_ctx *c, scn_step *st) {
+  const token *t = cur(c);
+  if (lex_error(c)) return -1;
+  if (t->kind != TOK_NAME) return fail(c, t->col, "expected an op after ':'");
+  for (int k = 0; k < NOPS; k++) {
+    if (strcmp(OPS[k].name, t->text)) continue;
+    st->op = OPS[k].op;
+    st->op_col = t->col;
+    c->i++;
+    return k;
+  }
+  return fail(c, t->col, "unknown op '%s': expected new, dispose, drop, enter, exit, lock, unlock, "
+              "unlocker, relock, context, run, wait, terminate, cancel-terminate, interrupt, "
+              "gc, check current, await or end", t->text);
+}
+
+/* The op's arguments. */
+static int op_args(step_ctx *c, scn_step *st, args kind) {
+  if (kind == A_NONE) return 0;
+  if (kind == A_CHECK) {
+    if (!keyword(c, "current")) return fail(c, cur(c)->col, "expected 'current': check current X / check current none");
+    if (take_name(c, &st->check_target, &st->isolate_col, "an isolate name or none")) return -1;
+    if (!strcmp(st->check_target, "none")) {
+      free(st->check_target);
+      st->check_target = NULL;
+    }
+    return 0;
+  }
+  if (take_name(c, &st->isolate, &st->isolate_col, "an isolate name")) return -1;
+  if (kind == A_CONTEXT && keyword(c, "as")) return take_name(c, &st->context, NULL, "a context name after 'as'");
+  if (kind != A_RUN) return 0;
+  if (take_string(c, &st->js, NULL, "run needs the script as a string: run X \"js\"")) return -1;
+  if (keyword(c, "in")) return take_name(c, &st->context, NULL, "a context name after 'in'");
+  return 0;
+}
+
+/* => "text" | => throws "text" | => terminated */
+static int result(step_ctx *c, scn_step *st, const char *op) {
+  if (cur(c)->kind != TOK_ARROW) return 0;
+  if (st->op != CK_RUN) return fail(c, cur(c)->col, "'=>' gives the result of a run, not of %s", op);
+  c->i++;
+  if (cur(c)->kind == TOK_STRING) {
+    st->result = SCN_RESULT_VALUE;
+    return take_string(c, &st->result_text, &st->result_len, "");
+  }
+  if (keyword(c, "throws")) {
+    st->result = SCN_RESULT_THROWS;
+    return take_string(c, &st->result_text, &st->result_len, "expected the message text: => throws \"text\"");
+  }
+  if (keyword(c, "terminated")) {
+    st->result = SCN_RESULT_TERMINATED;
+    return 0;
+  }
+  return fail(c, cur(c)->col, "expected \"text\", throws \"text\" or terminated after '=>'");
+}
+
+int parse_codes(const tok_line *tl, int *i, unsigned *set, char *msg, size_t n, int *col) {
+  step_ctx c = {tl, *i + 1, msg, n, col};  /* past the `!` */
+  for (;;) {
+    const token *t = cur(&c);
+    if (lex_error(&c)) return -1;
+    if (t->kind != TOK_NAME) return fail(&c, t->col, "expected a violation code after '!'");
+    ck_code code;
+    if (ck_code_parse(t->text, &code)) return fail(&c, t->col, "'%s' is not a violation code (see docs/violations.md)", t->text);
+    *set |= 1u << code;
+    c.i++;
+    if (cur(&c)->kind != TOK_COMMA) break;
+    c.i++;
+  }
+  *i = c.i;
+  return 0;
+}
+
+int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col) {
+  step_ctx c = {tl, 0, msg, n, col};
+  int k;
+  if (thread_and_task(&c, st) || (k = op_name(&c, st)) < 0 || op_args(&c, st, OPS[k].args) ||
+      result(&c, st, OPS[k].name))
+    return -1;
+  if (cur(&c)->kind == TOK_AMP) {
+    st->background = 1;
+    c.i++;
+  }
+  if (cur(&c)->kind == TOK_BANG) {
+    st->has_expect = 1;
+    if (parse_codes(tl, &c.i, &st->expect, msg, n, col)) return -1;
+  }
+  if (lex_error(&c)) return -1;
+  if (cur(&c)->kind != TOK_EOL)
+    return fail(&c, cur(&c)->col, "unexpected %s: a step ends with [=> RESULT] [&] [! CODES]", found(cur(&c)));
+  return 0;
+}
+
+void scn_step_free(scn_step *st) {
+  free(st->thread);
+  free(st->task);
+  free(st->isolate);
+  free(st->context);
+  free(st->check_target);
+  free(st->js);
+  free(st->result_text);
+}
