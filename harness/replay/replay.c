@@ -1,11 +1,14 @@
 /* replay.c — the baton scheduler behind replay.h: set-up, the monitor that starts each
  * scenario thread when its first step comes up and joins it after its last, finds
  * deadlocks, and ends the replay. The threads' own work is in replay_thread.c. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE  /* MAP_NORESERVE, MAP_STACK */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "records.h"
 #include "replay_internal.h"
@@ -142,7 +145,10 @@ static int setup(replay *r) {
 }
 
 static void teardown(replay *r) {
-  for (int i = 0; i < r->nthreads; i++) free(r->threads[i].steps);
+  for (int i = 0; i < r->nthreads; i++) {
+    free(r->threads[i].steps);
+    if (r->threads[i].stack) munmap(r->threads[i].stack, REPLAY_STACK_BYTES);
+  }
   free(r->threads);
   free(r->thread_of);
   free(r->started);
@@ -188,6 +194,25 @@ static void report_where(replay *r) {
   }
 }
 
+/* Creates t's OS thread on a stack of its own; 0 or an errno. */
+static int start_thread(rthread *t) {
+  long page = sysconf(_SC_PAGESIZE);
+  void *stack = mmap(NULL, REPLAY_STACK_BYTES, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return errno;
+  mprotect(stack, (size_t)page, PROT_NONE);  /* a guard page below it */
+  pthread_attr_t attr;
+  int e = pthread_attr_init(&attr);
+  if (!e) e = pthread_attr_setstack(&attr, stack, REPLAY_STACK_BYTES);
+  witness_loud_begin();  /* creating and joining threads orders them in the real program too */
+  if (!e) e = pthread_create(&t->tid, &attr, replay_thread_main, t);
+  witness_loud_end();
+  pthread_attr_destroy(&attr);
+  if (e) munmap(stack, REPLAY_STACK_BYTES);
+  else t->stack = stack;
+  return e;
+}
+
 /* Starts the OS thread of the step holding the baton if it is not running yet, and joins
  * threads that are done (so the threads alive are the scenario's, not every thread it
  * ever had). Caller holds r->mu; it is released around the calls. */
@@ -198,9 +223,7 @@ static void start_and_join(replay *r) {
       t->started = 1;
       r->running++;
       pthread_mutex_unlock(&r->mu);
-      witness_loud_begin();  /* creating and joining threads orders them in the real program too */
-      int e = pthread_create(&t->tid, NULL, replay_thread_main, t);
-      witness_loud_end();
+      int e = start_thread(t);
       if (e) {
         char msg[300];
         snprintf(msg, sizeof msg, "cannot start thread '%s' for step %d (line %d): %s", t->name, r->turn + 1,

@@ -9,6 +9,12 @@
 #include <time.h>
 
 #include "replay.h"
+
+/* Each scenario thread runs on a stack of its own (MAP_NORESERVE: only what it touches
+ * costs memory), unmapped when the replay ends, never reused within it: V8 keeps an
+ * isolate's stack limit from the thread that set it, so whether a later thread can run
+ * script there must not depend on which stack the C library handed out. */
+#define REPLAY_STACK_BYTES (8u << 20)
 #include "strmap.h"
 #include "v8probe.h"
 
@@ -25,6 +31,7 @@ typedef struct rthread {
   int done;
   int ck_id;              /* the checker's id of this thread (-1 until attached) */
   int ended;              /* its end was fed (under r->mu) */
+  void *stack;            /* its own stack, never reused by a later thread of the replay */
   pthread_t tid;
 } rthread;
 
