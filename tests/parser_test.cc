@@ -50,8 +50,9 @@ TEST(Parser, TheSpecExampleParsesWithEveryPart) {
   EXPECT_STREQ("Two runtimes", p.s->title);
   EXPECT_EQ(CK_MODEL_RUSTY_V8, p.s->model);
   ASSERT_EQ(6, p.s->nsteps);
-  EXPECT_EQ(SCN_RESULT_VALUE, p.s->steps[1].result);
-  EXPECT_STREQ("42", p.s->steps[1].result_text);
+  ASSERT_EQ(1, p.s->steps[1].nresults);
+  EXPECT_EQ(SCN_RESULT_VALUE, p.s->steps[1].results[0].kind);
+  EXPECT_STREQ("42", p.s->steps[1].results[0].text);
   EXPECT_EQ(9, p.s->steps[4].line);
   EXPECT_EQ((1u << CK_DROP_ORDER) | (1u << CK_TLS_DIVERGENCE), p.s->steps[4].expect);
   EXPECT_TRUE(p.s->steps[4].has_expect);
@@ -68,19 +69,19 @@ TEST(Parser, DirectivesTasksBackgroundContextsAndEndExpectation) {
         &p);
   ASSERT_NE(nullptr, p.s) << p.diag;
   EXPECT_EQ(250, p.s->timeout_ms);
-  EXPECT_EQ(SCN_END_FATAL, p.s->end);
-  EXPECT_STREQ("Disposing", p.s->end_text);
+  EXPECT_EQ(SCN_END_FATAL, scn_end_for(p.s, -1)->kind);
+  EXPECT_STREQ("Disposing", scn_end_for(p.s, -1)->text);
   EXPECT_EQ(2, p.s->ntags);
   EXPECT_TRUE(p.s->fatal_continue);
   const char* reason = nullptr;
-  EXPECT_TRUE(scn_skipped(p.s, "tsan", &reason));
+  EXPECT_TRUE(scn_skipped(p.s, "tsan", -1, &reason));
   EXPECT_STREQ("slow", reason);
-  EXPECT_FALSE(scn_skipped(p.s, "asan", &reason));
+  EXPECT_FALSE(scn_skipped(p.s, "asan", -1, &reason));
   EXPECT_STREQ("t1", p.s->steps[0].task);
   EXPECT_STREQ("c2", p.s->steps[1].context);
   EXPECT_STREQ("s\t\"q\"", p.s->steps[2].js);
   EXPECT_STREQ("c2", p.s->steps[2].context);
-  EXPECT_EQ(SCN_RESULT_THROWS, p.s->steps[2].result);
+  EXPECT_EQ(SCN_RESULT_THROWS, p.s->steps[2].results[0].kind);
   EXPECT_TRUE(p.s->steps[2].background);
   EXPECT_EQ(nullptr, p.s->steps[5].check_target);
   EXPECT_STREQ("A", p.s->steps[6].check_target);
@@ -208,8 +209,8 @@ TEST(Parser, StringEscapesIncludingNulAndHexKeepTheirLength) {
   Parsed p;
   Parse(kHead + "T1: new A\nT1: run A \"x\" => \"a\\0b\\x41\\r\"\n", &p);
   ASSERT_NE(nullptr, p.s) << p.diag;
-  EXPECT_EQ(5u, p.s->steps[1].result_len);
-  EXPECT_EQ(0, memcmp(p.s->steps[1].result_text, "a\0bA\r", 5));
+  EXPECT_EQ(5u, p.s->steps[1].results[0].len);
+  EXPECT_EQ(0, memcmp(p.s->steps[1].results[0].text, "a\0bA\r", 5));
   EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: run A \"\\x80\"\n").find("t.scn:3:12: error: unknown escape in string"));
 }
 
@@ -229,4 +230,57 @@ TEST(Parser, TheLongestLoopVariableWinsAndDirectivesStayOutOfRepeats) {
   EXPECT_STREQ("I1-0", p.s->steps[2].isolate);
   EXPECT_STREQ("T0", p.s->steps[2].thread);
   EXPECT_EQ(0u, Bad(kHead + "repeat 1 as i\n  tags x\ndone\nT1: new A\n").find("t.scn:3:3: error: header directive 'tags' inside a repeat block"));
+}
+
+// ---- V8 version conditions ------------------------------------------------------------
+
+TEST(ParserVersions, EveryFormOfConditionAndWhatAppliesOnEachVersion) {
+  Parsed p;
+  Parse("title \"v\"\nexpect-end [v8>=14.0] signal SEGV\nexpect-end [ v8 = 12.4 ] fatal \"x\"\n"
+        "expect-sanitizer [v8<12.0] tsan \"data race\"\nskip [v8 13.6..13.9] asan \"no asan there\"\n"
+        "skip [v8<11.0] \"needs 11\"\nT1: new A\nT1: new B\nT1: enter A\nT1: enter B\n"
+        "T1: exit A ! exit-order, tls-divergence[v8<14.0]\n"
+        "T1: run B \"1\" => [v8<13.0] \"1\" => [v8>=14.0] throws \"x\" => terminated\n"
+        "T1: check current none [v8>12.4]\n",
+        &p);
+  ASSERT_NE(nullptr, p.s) << p.diag;
+  const int v10 = SCN_V8(10, 2), v12 = SCN_V8(12, 4), v13 = SCN_V8(13, 6), v14 = SCN_V8(14, 6);
+  EXPECT_EQ(SCN_END_CLEAN, scn_end_for(p.s, v10)->kind);
+  EXPECT_EQ(SCN_END_FATAL, scn_end_for(p.s, v12)->kind);
+  EXPECT_EQ(SCN_END_CLEAN, scn_end_for(p.s, v13)->kind);
+  EXPECT_EQ(SCN_END_SIGNAL, scn_end_for(p.s, v14)->kind);
+  EXPECT_EQ(SCN_END_CLEAN, scn_end_for(p.s, -1)->kind) << "a dry run ignores conditions";
+  EXPECT_TRUE(scn_note_applies(&p.s->sanitizers[0], "tsan", v10));
+  EXPECT_FALSE(scn_note_applies(&p.s->sanitizers[0], "tsan", v12));
+  const char* why;
+  EXPECT_TRUE(scn_skipped(p.s, "asan", v13, &why));
+  EXPECT_FALSE(scn_skipped(p.s, "tsan", v13, &why));
+  EXPECT_TRUE(scn_skipped(p.s, "tsan", v10, &why));
+  EXPECT_STREQ("needs 11", why);
+  EXPECT_FALSE(scn_skipped(p.s, "default", -1, &why));
+  const scn_step* exit_a = &p.s->steps[4];
+  unsigned order = 1u << CK_EXIT_ORDER, tls = 1u << CK_TLS_DIVERGENCE;
+  EXPECT_EQ(order | tls, scn_codes_for(p.s, exit_a, v13));
+  EXPECT_EQ(order, scn_codes_for(p.s, exit_a, v14));
+  EXPECT_EQ(order, scn_codes_for(p.s, exit_a, -1));
+  const scn_step* run = &p.s->steps[5];
+  EXPECT_EQ(SCN_RESULT_VALUE, scn_result_for(run, v12)->kind);
+  EXPECT_EQ(SCN_RESULT_TERMINATED, scn_result_for(run, v13)->kind) << "the unconditional one where no other holds";
+  EXPECT_EQ(SCN_RESULT_THROWS, scn_result_for(run, v14)->kind);
+  const scn_step* check = &p.s->steps[6];
+  EXPECT_FALSE(scn_check_applies(check, v12));
+  EXPECT_TRUE(scn_check_applies(check, v13));
+}
+
+TEST(ParserVersions, BadConditionsAreErrorsAtTheirColumn) {
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A ! exit-order[v8<14.0]\n").find("t.scn:2:13: error: 'exit-order' is the checker's verdict"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: check current A [v8>=14]\n").find("t.scn:3:24: error: write a version condition as"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: check current A [node>=14.0]\n").find("t.scn:3:22: error: write a version condition"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: check current A [v8>=14.0\n").find("t.scn:3:21: error: a version condition needs its closing ']'"));
+  EXPECT_EQ(0u, Bad("title \"t\"\nexpect-end [v8>=13.0] clean\nexpect-end [v8 12.0..13.6] signal SEGV\nT1: new A\n")
+                    .find("t.scn:3:12: error: expect-end [v8 12.0..13.6] overlaps the one at line 2 [v8>=13.0]"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: run A \"1\" => \"1\" => \"2\"\n").find("t.scn:3:22: error: a second '=>' without a version condition"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: run A \"1\" => [v8<14.0] \"1\" => [v8=13.6] \"2\"\n")
+                    .find("t.scn:3:32: error: '=>' [v8=13.6] overlaps an earlier '=>' [v8<14.0]"));
+  EXPECT_EQ(0u, Bad(kHead + "T1: new A\nT1: run A \"1\" => [v8 14.0..13.0] \"1\"\n").find("t.scn:3:22: error: write a version condition"));
 }

@@ -21,6 +21,34 @@ typedef enum scn_end {
   SCN_END_SIGNAL          /* expect-end signal SEGV */
 } scn_end;
 
+/* A V8 version condition (`[v8>=14.0]`, docs/scenario-language.md): the inclusive range
+ * [lo, hi] of versions numbered SCN_V8(major, minor). */
+typedef struct scn_cond { int lo, hi; } scn_cond;
+#define SCN_V8(major, minor) ((major) * 1000 + (minor))
+extern const scn_cond SCN_ALWAYS;
+
+/* A `=> RESULT` of a run, maybe for some V8 versions only. */
+typedef struct scn_expect_result {
+  int conditional;        /* cond applies (else: where no conditional one does) */
+  scn_cond cond;
+  scn_result kind;
+  char *text;             /* VALUE, THROWS: the text (len bytes; may hold NULs) */
+  size_t len;
+} scn_expect_result;
+
+/* An `expect-end`, maybe for some V8 versions only. */
+typedef struct scn_end_expect {
+  int conditional;
+  scn_cond cond;
+  scn_end kind;
+  char *text;             /* FATAL: the message's start */
+  int signal;             /* SIGNAL: its number */
+  int line;
+} scn_end_expect;
+
+/* An observation code in a `!` list with a condition: `tls-divergence[v8<14.0]`. */
+typedef struct scn_cond_code { ck_code code; scn_cond cond; } scn_cond_code;
+
 typedef struct scn_step {
   int line, col;          /* the step's line (in a repeat: the line of its template) */
   int op_col;
@@ -33,19 +61,26 @@ typedef struct scn_step {
   char *context;          /* context ... as NAME / run ... in NAME; NULL: "main" */
   char *check_target;     /* check current X: X; NULL for `check current none` */
   char *js;               /* run */
-  scn_result result;
-  char *result_text;
-  size_t result_len;      /* bytes of result_text (a result may hold NUL bytes) */
+  scn_expect_result *results;   /* run: the `=>` given, none: any outcome is accepted */
+  int nresults;
+  int check_conditional;  /* check current ... [cond]: checked only on those versions */
+  scn_cond check_cond;
   int background;         /* & */
   int has_expect;         /* a `!` was given (else: no violation expected) */
-  unsigned expect;        /* bit set of ck_code */
+  unsigned expect;        /* bit set of ck_code, on every version */
+  scn_cond_code *cond_codes;    /* observation codes expected on some versions only */
+  int ncond_codes;
 } scn_step;
 
 /* A directive that names a build flavor and a string: `skip` (the reason) and
- * `expect-sanitizer` (text a finding's kind or summary contains). */
+ * `expect-sanitizer` (text a finding's kind or summary contains), maybe for some V8
+ * versions only. */
 typedef struct scn_flavor_note {
-  char *flavor;           /* default, asan or tsan */
+  char *flavor;           /* default, asan or tsan; NULL: every build (a skip with a condition) */
   char *text;
+  int conditional;
+  scn_cond cond;
+  int line;
 } scn_flavor_note;
 
 typedef struct scenario {
@@ -62,9 +97,8 @@ typedef struct scenario {
   char **tags;
   int ntags;
   long timeout_ms;        /* default 10000 */
-  scn_end end;
-  char *end_text;         /* fatal prefix */
-  int end_signal;         /* signal number */
+  scn_end_expect *ends;   /* expect-end lines: at most one unconditional (default: clean) */
+  int nends;
   int fatal_continue;     /* fatal-handler continue (extension) */
   scn_flavor_note *skips;
   int nskips;
@@ -74,6 +108,8 @@ typedef struct scenario {
   int nsteps;
   int has_end_expect;     /* a lone `! codes` line after the last step */
   unsigned end_expect;
+  scn_cond_code *end_cond_codes;
+  int nend_cond_codes;
   int end_expect_line;
 } scenario;
 
@@ -102,7 +138,25 @@ const char *scn_line(const scenario *s, int line, size_t *len);
  * the language has no such name). */
 const char *scn_signal_name(int sig);
 int scn_signal_number(const char *name);
-/* 1 when the scenario says to skip this flavor; *reason gets the reason. */
-int scn_skipped(const scenario *s, const char *flavor, const char **reason);
+/* What the scenario expects on one V8 version (v8: SCN_V8(major, minor); -1 when unknown,
+ * as in a dry run: then only what holds on every version applies). */
+/* The expect-end that applies (never NULL: clean by default). */
+const scn_end_expect *scn_end_for(const scenario *s, int v8);
+/* The `=>` result that applies to a run, or NULL for any outcome. */
+const scn_expect_result *scn_result_for(const scn_step *st, int v8);
+/* The codes a step (or, with st NULL, the end of the scenario) must raise. */
+unsigned scn_codes_for(const scenario *s, const scn_step *st, int v8);
+/* 1 when `check current` of the step is checked on this version. */
+int scn_check_applies(const scn_step *st, int v8);
+/* 1 when the note (expect-sanitizer) applies to this flavor and version. */
+int scn_note_applies(const scn_flavor_note *n, const char *flavor, int v8);
+/* 1 when the scenario says to skip this flavor on this version; *reason gets the reason. */
+int scn_skipped(const scenario *s, const char *flavor, int v8, const char **reason);
+/* "12.4.254.21-node.21" as SCN_V8(12, 4), or -1. */
+int scn_v8_parse(const char *version);
+int scn_cond_holds(const scn_cond *c, int v8);
+int scn_cond_overlap(const scn_cond *a, const scn_cond *b);
+/* The condition as the language writes it ("v8>=14.0", "every V8") into buf. */
+const char *scn_cond_str(const scn_cond *c, char *buf, size_t n);
 
 #endif

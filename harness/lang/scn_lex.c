@@ -130,6 +130,13 @@ int lex_line(const char *line, size_t len, tok_line *tl) {
       while (j < len && (is_digit(line[j]) || is_name_char(line[j]))) j++;
       if (push_copy(tl, &cap, TOK_NUMBER, col, line + i, j - i)) return -1;
       i = j;
+    } else if (c == '[') {
+      size_t j = i + 1;
+      while (j < len && line[j] != ']' && line[j] != '#') j++;
+      static const char unclosed[] = "a version condition needs its closing ']': [v8>=14.0]";
+      if (j == len || line[j] != ']') return push_copy(tl, &cap, TOK_ERROR, col, unclosed, sizeof unclosed - 1);
+      if (push_copy(tl, &cap, TOK_COND, col, line + i + 1, j - i - 1)) return -1;
+      i = j + 1;
     } else if (c == '=' && i + 1 < len && line[i + 1] == '>') {
       if (push_copy(tl, &cap, TOK_ARROW, col, NULL, 0)) return -1;
       i += 2;

@@ -80,6 +80,17 @@ static const token *want(directive_ctx *d, tok_kind k, const char *what) {
   return t;
 }
 
+/* An optional version condition `[v8>=14.0]` next: 1 with *out, 0 when none, -1 on error. */
+static int condition(directive_ctx *d, scn_cond *out) {
+  const token *t = at(d);
+  if (t->kind != TOK_COND) return 0;
+  char msg[200];
+  int offset = 0;
+  if (cond_parse(t->text, out, msg, sizeof msg, &offset)) return parse_error(d->p, d->line, t->col + 1 + offset, "%s", msg);
+  d->i++;
+  return 1;
+}
+
 /* A directive that may be given once: an error the second time. */
 static int once(directive_ctx *d, int which, const char *name) {
   int *first = &d->p->line_given[which];
@@ -140,47 +151,79 @@ static int d_timeout(directive_ctx *d) {
   return 0;
 }
 
-static int d_expect_end(directive_ctx *d) {
-  scenario *s = d->p->s;
-  const token *t;
-  if (once(d, ONCE_END, "expect-end") || !(t = want(d, TOK_NAME, "clean, fatal \"prefix\" or signal NAME"))) return -1;
+/* What an expect-end line expects, into e. */
+static int end_kind(directive_ctx *d, scn_end_expect *e) {
+  const token *t = want(d, TOK_NAME, "clean, fatal \"prefix\" or signal NAME");
+  if (!t) return -1;
   if (!strcmp(t->text, "clean")) {
-    s->end = SCN_END_CLEAN;
+    e->kind = SCN_END_CLEAN;
   } else if (!strcmp(t->text, "fatal")) {
     if (!(t = want(d, TOK_STRING, "the fatal message's start as a string"))) return -1;
-    s->end = SCN_END_FATAL;
-    if (!(s->end_text = strdup(t->text))) return parse_nomem(d->p);
+    e->kind = SCN_END_FATAL;
+    if (!(e->text = strdup(t->text))) return parse_nomem(d->p);
   } else if (!strcmp(t->text, "signal")) {
     if (!(t = want(d, TOK_NAME, "a signal name such as SEGV"))) return -1;
-    int sig = scn_signal_number(t->text);
-    if (sig < 0)
+    if ((e->signal = scn_signal_number(t->text)) < 0)
       return parse_error(d->p, d->line, t->col, "unknown signal '%s': use SEGV, TRAP, ABRT, BUS, ILL, FPE or KILL", t->text);
-    s->end = SCN_END_SIGNAL;
-    s->end_signal = sig;
+    e->kind = SCN_END_SIGNAL;
   } else {
     return parse_error(d->p, d->line, t->col, "expect-end takes clean, fatal \"prefix\" or signal NAME");
   }
   return 0;
 }
 
-/* FLAVOR "text" after skip (default allowed) or expect-sanitizer, appended to *notes. */
-static int flavor_note(directive_ctx *d, int with_default, const char *text_what, scn_flavor_note **notes, int *n) {
-  const token *f = want(d, TOK_NAME, with_default ? "a build flavor (default, asan, tsan)" : "a sanitizer build (asan or tsan)");
-  if (!f) return -1;
-  int known = !strcmp(f->text, "asan") || !strcmp(f->text, "tsan") || (with_default && !strcmp(f->text, "default"));
-  if (!known)
-    return with_default ? parse_error(d->p, d->line, f->col, "unknown flavor '%s': use default, asan or tsan", f->text)
-                        : parse_error(d->p, d->line, f->col, "expect-sanitizer takes asan or tsan, not '%s'", f->text);
+/* expect-end [cond] clean | fatal "prefix" | signal NAME: one without a condition, and
+ * conditional ones on disjoint versions. */
+static int d_expect_end(directive_ctx *d) {
+  scenario *s = d->p->s;
+  scn_end_expect e = {0};
+  e.line = d->line;
+  int has = condition(d, &e.cond);
+  if (has < 0 || (!has && once(d, ONCE_END, "expect-end"))) return -1;
+  e.conditional = has;
+  char a[48], b[48];
+  for (int k = 0; k < s->nends && has; k++)
+    if (s->ends[k].conditional && scn_cond_overlap(&e.cond, &s->ends[k].cond))
+      return parse_error(d->p, d->line, tok(d->tl, 1)->col, "expect-end [%s] overlaps the one at line %d [%s]",
+                         scn_cond_str(&e.cond, a, sizeof a), s->ends[k].line, scn_cond_str(&s->ends[k].cond, b, sizeof b));
+  size_t cap = (size_t)s->nends;
+  if (end_kind(d, &e) || vec_grow(&s->ends, &cap, cap + 1, sizeof *s->ends)) {
+    free(e.text);
+    return d->p->failed ? -1 : parse_nomem(d->p);
+  }
+  s->ends[s->nends++] = e;
+  return 0;
+}
+
+/* [cond] FLAVOR "text" after skip or expect-sanitizer, appended to *notes. A skip may
+ * name every flavor (default allowed); with a condition it may name none (every build). */
+static int flavor_note(directive_ctx *d, int is_skip, const char *text_what, scn_flavor_note **notes, int *n) {
+  scn_flavor_note note = {.line = d->line};
+  int has = condition(d, &note.cond);
+  if (has < 0) return -1;
+  note.conditional = has;
+  const token *f = at(d);
+  if (!(is_skip && has && f->kind == TOK_STRING)) {  /* a conditional skip may leave the flavor out */
+    if (!(f = want(d, TOK_NAME, is_skip ? "a build flavor (default, asan, tsan)" : "a sanitizer build (asan or tsan)")))
+      return -1;
+    int known = !strcmp(f->text, "asan") || !strcmp(f->text, "tsan") || (is_skip && !strcmp(f->text, "default"));
+    if (!known)
+      return is_skip ? parse_error(d->p, d->line, f->col, "unknown flavor '%s': use default, asan or tsan", f->text)
+                     : parse_error(d->p, d->line, f->col, "expect-sanitizer takes asan or tsan, not '%s'", f->text);
+    for (int k = 0; k < *n && is_skip && !has; k++)
+      if (!(*notes)[k].conditional && (*notes)[k].flavor && !strcmp((*notes)[k].flavor, f->text))
+        return parse_error(d->p, d->line, f->col, "skip %s given twice (first at line %d)", f->text, (*notes)[k].line);
+    if (!(note.flavor = strdup(f->text))) return parse_nomem(d->p);
+  }
   const token *t = want(d, TOK_STRING, text_what);
-  if (!t) return -1;
-  for (int k = 0; k < *n && with_default; k++)
-    if (!strcmp((*notes)[k].flavor, f->text))
-      return parse_error(d->p, d->line, f->col, "skip %s given twice", f->text);
   size_t cap = (size_t)*n;
-  if (vec_grow(notes, &cap, (size_t)*n + 1, sizeof **notes)) return parse_nomem(d->p);
-  scn_flavor_note *note = &(*notes)[(*n)++];
-  *note = (scn_flavor_note){strdup(f->text), strdup(t->text)};
-  return note->flavor && note->text ? 0 : parse_nomem(d->p);
+  if (!t || !(note.text = strdup(t->text)) || vec_grow(notes, &cap, cap + 1, sizeof **notes)) {
+    free(note.flavor);
+    free(note.text);
+    return d->p->failed ? -1 : parse_nomem(d->p);
+  }
+  (*notes)[(*n)++] = note;
+  return 0;
 }
 
 static int d_skip(directive_ctx *d) {
@@ -263,7 +306,8 @@ static int end_expectation(parser *p, int line, const tok_line *tl) {
     return parse_error(p, line, tok(tl, 0)->col, "end-of-scenario expectation given twice (first at line %d)", s->end_expect_line);
   char msg[600];
   int i = 0, col = 0;
-  if (parse_codes(tl, &i, &s->end_expect, msg, sizeof msg, &col)) return parse_error(p, line, col, "%s", msg);
+  if (parse_codes(tl, &i, &s->end_expect, &s->end_cond_codes, &s->nend_cond_codes, msg, sizeof msg, &col))
+    return col < 0 ? parse_nomem(p) : parse_error(p, line, col, "%s", msg);
   if (tok(tl, i)->kind != TOK_EOL) return parse_error(p, line, tok(tl, i)->col, "expected ',' or end of line after a code");
   s->has_end_expect = 1;
   s->end_expect_line = line;

@@ -46,11 +46,16 @@ int expand(parser *p, int from, int to);
 /* scn_parse.c: one concrete line (in p->cur_text): blank, directive, step or `!`. */
 int parse_line(parser *p, int line);
 
+/* scn_cond.c: the text between the brackets of `[v8>=14.0]` into *out; -1 with a
+ * message and the offset in text of the error. */
+int cond_parse(const char *text, scn_cond *out, char *msg, size_t n, int *offset);
+
 /* scn_step.c: `THREAD[/TASK]: OP ARGS [=> RESULT] [&] [! CODES]` into st. Returns 0, or
  * -1 with a message and its column. */
 int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col);
-/* `! code, code` from t[*i] (the `!`) into *set; -1 with a message and column. */
-int parse_codes(const tok_line *tl, int *i, unsigned *set, char *msg, size_t n, int *col);
+/* `! code, code[cond]` from t[*i] (the `!`) into *set and the conditional observation
+ * codes into *cc (*ncc of them); -1 with a message and column (-1: out of memory). */
+int parse_codes(const tok_line *tl, int *i, unsigned *set, scn_cond_code **cc, int *ncc, char *msg, size_t n, int *col);
 void scn_step_free(scn_step *st);
 
 /* scn_sema.c: checks across steps (isolates used before `new` or created twice, `await`

@@ -95,6 +95,9 @@ void scn_free(scenario *s) {
   for (int i = 0; i < s->ntags; i++) free(s->tags[i]);
   notes_free(s->skips, s->nskips);
   notes_free(s->sanitizers, s->nsanitizers);
+  for (int i = 0; i < s->nends; i++) free(s->ends[i].text);
+  free(s->ends);
+  free(s->end_cond_codes);
   free(s->steps);
   free(s->sources);
   free(s->tags);
@@ -102,7 +105,6 @@ void scn_free(scenario *s) {
   free(s->text);
   free(s->lines);
   free(s->title);
-  free(s->end_text);
   free(s);
 }
 
@@ -123,9 +125,48 @@ int scn_signal_number(const char *name) {
   return -1;
 }
 
-int scn_skipped(const scenario *s, const char *flavor, const char **reason) {
+/* ---- what applies on one V8 version ---------------------------------------------- */
+
+/* A conditional expectation applies only on a known version in its range. */
+static int applies(int conditional, const scn_cond *cond, int v8) { return !conditional || (v8 >= 0 && scn_cond_holds(cond, v8)); }
+
+const scn_end_expect *scn_end_for(const scenario *s, int v8) {
+  static const scn_end_expect clean = {0, {0, 0}, SCN_END_CLEAN, NULL, 0, 0};
+  const scn_end_expect *plain = &clean;
+  for (int k = 0; k < s->nends; k++) {
+    if (!s->ends[k].conditional) plain = &s->ends[k];
+    else if (applies(1, &s->ends[k].cond, v8)) return &s->ends[k];
+  }
+  return plain;
+}
+
+const scn_expect_result *scn_result_for(const scn_step *st, int v8) {
+  const scn_expect_result *plain = NULL;
+  for (int k = 0; k < st->nresults; k++) {
+    if (!st->results[k].conditional) plain = &st->results[k];
+    else if (applies(1, &st->results[k].cond, v8)) return &st->results[k];
+  }
+  return plain;
+}
+
+unsigned scn_codes_for(const scenario *s, const scn_step *st, int v8) {
+  unsigned set = st ? st->expect : s->end_expect;
+  const scn_cond_code *cc = st ? st->cond_codes : s->end_cond_codes;
+  int n = st ? st->ncond_codes : s->nend_cond_codes;
+  for (int k = 0; k < n; k++)
+    if (applies(1, &cc[k].cond, v8)) set |= 1u << cc[k].code;
+  return set;
+}
+
+int scn_check_applies(const scn_step *st, int v8) { return applies(st->check_conditional, &st->check_cond, v8); }
+
+int scn_note_applies(const scn_flavor_note *n, const char *flavor, int v8) {
+  return (!n->flavor || !strcmp(n->flavor, flavor)) && applies(n->conditional, &n->cond, v8);
+}
+
+int scn_skipped(const scenario *s, const char *flavor, int v8, const char **reason) {
   for (int i = 0; i < s->nskips; i++) {
-    if (!strcmp(s->skips[i].flavor, flavor)) {
+    if (scn_note_applies(&s->skips[i], flavor, v8)) {
       *reason = s->skips[i].text;
       return 1;
     }

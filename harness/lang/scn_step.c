@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scn_parser.h"
+#include "vec.h"
 
 typedef enum args { A_NONE, A_ISO, A_CONTEXT, A_RUN, A_CHECK } args;
 
@@ -43,6 +44,24 @@ static int fail(step_ctx *c, int col, const char *fmt, ...) {
 }
 
 static int nomem(step_ctx *c) { return fail(c, -1, "out of memory"); }
+
+/* A version condition at the current position, if any: 1 with *out filled, 0 when there
+ * is none, -1 on a malformed one. */
+static int condition(step_ctx *c, scn_cond *out) {
+  const token *t = cur(c);
+  if (t->kind != TOK_COND) return 0;
+  int offset = 0;
+  if (cond_parse(t->text, out, c->msg, c->n, &offset)) {
+    *c->col = t->col + 1 + offset;
+    return -1;
+  }
+  c->i++;
+  return 1;
+}
+
+/* Codes that observe what V8 did (versions differ) may carry a condition; the checker's
+ * verdicts are the same on every version. */
+static int is_observation(ck_code code) { return code == CK_TLS_DIVERGENCE; }
 
 static const char *found(const token *t) {
   switch (t->kind) {
@@ -127,7 +146,9 @@ static int op_args(step_ctx *c, scn_step *st, args kind) {
       free(st->check_target);
       st->check_target = NULL;
     }
-    return 0;
+    int has = condition(c, &st->check_cond);
+    st->check_conditional = has == 1;
+    return has < 0 ? -1 : 0;
   }
   if (take_name(c, &st->isolate, &st->isolate_col, "an isolate name")) return -1;
   if (kind == A_CONTEXT && keyword(c, "as")) return take_name(c, &st->context, NULL, "a context name after 'as'");
@@ -137,36 +158,83 @@ static int op_args(step_ctx *c, scn_step *st, args kind) {
   return 0;
 }
 
-/* => "text" | => throws "text" | => terminated */
-static int result(step_ctx *c, scn_step *st, const char *op) {
-  if (cur(c)->kind != TOK_ARROW) return 0;
-  if (st->op != CK_RUN) return fail(c, cur(c)->col, "'=>' gives the result of a run, not of %s", op);
-  c->i++;
+/* One `=> [cond] RESULT`: "text" | throws "text" | terminated. */
+static int one_result(step_ctx *c, scn_expect_result *r) {
+  int has = condition(c, &r->cond);
+  if (has < 0) return -1;
+  r->conditional = has;
   if (cur(c)->kind == TOK_STRING) {
-    st->result = SCN_RESULT_VALUE;
-    return take_string(c, &st->result_text, &st->result_len, "");
+    r->kind = SCN_RESULT_VALUE;
+    return take_string(c, &r->text, &r->len, "");
   }
   if (keyword(c, "throws")) {
-    st->result = SCN_RESULT_THROWS;
-    return take_string(c, &st->result_text, &st->result_len, "expected the message text: => throws \"text\"");
+    r->kind = SCN_RESULT_THROWS;
+    return take_string(c, &r->text, &r->len, "expected the message text: => throws \"text\"");
   }
   if (keyword(c, "terminated")) {
-    st->result = SCN_RESULT_TERMINATED;
+    r->kind = SCN_RESULT_TERMINATED;
     return 0;
   }
   return fail(c, cur(c)->col, "expected \"text\", throws \"text\" or terminated after '=>'");
 }
 
-int parse_codes(const tok_line *tl, int *i, unsigned *set, char *msg, size_t n, int *col) {
+/* A new result must not apply where another already does: one unconditional, and
+ * conditional ones on disjoint versions. */
+static int check_result_overlap(step_ctx *c, const scn_step *st, int col) {
+  const scn_expect_result *r = &st->results[st->nresults - 1];
+  char a[48], b[48];
+  for (int k = 0; k < st->nresults - 1; k++) {
+    const scn_expect_result *o = &st->results[k];
+    if (!r->conditional && !o->conditional) return fail(c, col, "a second '=>' without a version condition");
+    if (r->conditional && o->conditional && scn_cond_overlap(&r->cond, &o->cond))
+      return fail(c, col, "'=>' [%s] overlaps an earlier '=>' [%s]: on each version one result applies",
+                  scn_cond_str(&r->cond, a, sizeof a), scn_cond_str(&o->cond, b, sizeof b));
+  }
+  return 0;
+}
+
+/* => RESULT [=> [cond] RESULT ...] */
+static int results(step_ctx *c, scn_step *st, const char *op) {
+  while (cur(c)->kind == TOK_ARROW) {
+    int col = cur(c)->col;
+    if (st->op != CK_RUN) return fail(c, col, "'=>' gives the result of a run, not of %s", op);
+    c->i++;
+    size_t cap = (size_t)st->nresults;  /* exactly full: grows by one at a time */
+    if (vec_grow(&st->results, &cap, cap + 1, sizeof *st->results)) return nomem(c);
+    st->results[st->nresults++] = (scn_expect_result){0};
+    if (one_result(c, &st->results[st->nresults - 1]) || check_result_overlap(c, st, col)) return -1;
+  }
+  return 0;
+}
+
+/* One code of a `!` list, maybe with a condition. */
+static int one_code(step_ctx *c, unsigned *set, scn_cond_code **cc, int *ncc) {
+  const token *t = cur(c);
+  if (lex_error(c)) return -1;
+  if (t->kind != TOK_NAME) return fail(c, t->col, "expected a violation code after '!'");
+  ck_code code;
+  if (ck_code_parse(t->text, &code)) return fail(c, t->col, "'%s' is not a violation code (see docs/violations.md)", t->text);
+  c->i++;
+  scn_cond cond;
+  int has = condition(c, &cond);
+  if (has < 0) return -1;
+  if (!has) {
+    *set |= 1u << code;
+    return 0;
+  }
+  if (!is_observation(code))
+    return fail(c, t->col, "'%s' is the checker's verdict, the same on every V8: only an observation "
+                "of V8 (tls-divergence) takes a version condition", t->text);
+  size_t cap = (size_t)*ncc;
+  if (vec_grow(cc, &cap, cap + 1, sizeof **cc)) return nomem(c);
+  (*cc)[(*ncc)++] = (scn_cond_code){code, cond};
+  return 0;
+}
+
+int parse_codes(const tok_line *tl, int *i, unsigned *set, scn_cond_code **cc, int *ncc, char *msg, size_t n, int *col) {
   step_ctx c = {tl, *i + 1, msg, n, col};  /* past the `!` */
   for (;;) {
-    const token *t = cur(&c);
-    if (lex_error(&c)) return -1;
-    if (t->kind != TOK_NAME) return fail(&c, t->col, "expected a violation code after '!'");
-    ck_code code;
-    if (ck_code_parse(t->text, &code)) return fail(&c, t->col, "'%s' is not a violation code (see docs/violations.md)", t->text);
-    *set |= 1u << code;
-    c.i++;
+    if (one_code(&c, set, cc, ncc)) return -1;
     if (cur(&c)->kind != TOK_COMMA) break;
     c.i++;
   }
@@ -178,7 +246,7 @@ int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col) 
   step_ctx c = {tl, 0, msg, n, col};
   int k;
   if (thread_and_task(&c, st) || (k = op_name(&c, st)) < 0 || op_args(&c, st, OPS[k].args) ||
-      result(&c, st, OPS[k].name))
+      results(&c, st, OPS[k].name))
     return -1;
   if (cur(&c)->kind == TOK_AMP) {
     st->background = 1;
@@ -186,7 +254,7 @@ int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col) 
   }
   if (cur(&c)->kind == TOK_BANG) {
     st->has_expect = 1;
-    if (parse_codes(tl, &c.i, &st->expect, msg, n, col)) return -1;
+    if (parse_codes(tl, &c.i, &st->expect, &st->cond_codes, &st->ncond_codes, msg, n, col)) return -1;
   }
   if (lex_error(&c)) return -1;
   if (cur(&c)->kind != TOK_EOL)
@@ -201,5 +269,7 @@ void scn_step_free(scn_step *st) {
   free(st->context);
   free(st->check_target);
   free(st->js);
-  free(st->result_text);
+  for (int k = 0; k < st->nresults; k++) free(st->results[k].text);
+  free(st->results);
+  free(st->cond_codes);
 }

@@ -87,24 +87,24 @@ static char *ending_text(const report *r, const char *fatal_msg) {
 }
 
 static void check_ending(report *r) {
-  const scenario *s = r->s;
+  const scn_end_expect *e = scn_end_for(r->s, report_v8(r));
   const char *msg = r->fatal ? strstr(r->fatal, ": ") : NULL;
   msg = msg ? msg + 2 : r->fatal;
   int ok;
   char *expected;
-  switch (s->end) {
+  switch (e->kind) {
     case SCN_END_CLEAN:
       ok = r->ending == ENDING_CLEAN || r->ending == ENDING_DEADLOCK;
       expected = fmt("clean");
       break;
     case SCN_END_FATAL:
       ok = r->ending == ENDING_FATAL && r->fatal &&
-           ((msg && !strncmp(msg, s->end_text, strlen(s->end_text))) || !strncmp(r->fatal, s->end_text, strlen(s->end_text)));
-      expected = fmt("fatal \"%s\"", s->end_text);
+           ((msg && !strncmp(msg, e->text, strlen(e->text))) || !strncmp(r->fatal, e->text, strlen(e->text)));
+      expected = fmt("fatal \"%s\"", e->text);
       break;
     default:  /* only a signal of the replay's own: never the timeout, the limit or a kill from outside */
-      ok = (r->ending == ENDING_SIGNAL || r->ending == ENDING_FATAL) && r->signal == s->end_signal;
-      expected = fmt("signal %s", sig_name(s->end_signal));
+      ok = (r->ending == ENDING_SIGNAL || r->ending == ENDING_FATAL) && r->signal == e->signal;
+      expected = fmt("signal %s", sig_name(e->signal));
       break;
   }
   if (ok) free(expected);
@@ -115,15 +115,15 @@ static void check_ending(report *r) {
 static void check_result(report *r, int i, const char *label) {
   const scn_step *st = &r->s->steps[i];
   const rep_step *rs = &r->steps[i];
-  if (st->op != CK_RUN || st->result == SCN_RESULT_ANY) return;
+  const scn_expect_result *e = scn_result_for(st, report_v8(r));
+  if (st->op != CK_RUN || !e || e->kind == SCN_RESULT_ANY) return;
   const char *text = rs->text ? rs->text : "";
-  int ok = st->result == SCN_RESULT_VALUE ? rs->run == V8P_RUN_VALUE && rs->text_len == st->result_len &&
-                                                !memcmp(text, st->result_text, st->result_len)
-         : st->result == SCN_RESULT_THROWS ? rs->run == V8P_RUN_THREW && memmem(text, rs->text_len, st->result_text, st->result_len)
+  int ok = e->kind == SCN_RESULT_VALUE ? rs->run == V8P_RUN_VALUE && rs->text_len == e->len && !memcmp(text, e->text, e->len)
+         : e->kind == SCN_RESULT_THROWS ? rs->run == V8P_RUN_THREW && memmem(text, rs->text_len, e->text, e->len)
          : rs->run == V8P_RUN_TERMINATED;
   if (ok) return;
-  char *want = st->result == SCN_RESULT_TERMINATED ? fmt("terminated") : quoted(st->result_text, st->result_len);
-  if (want && st->result == SCN_RESULT_THROWS) {
+  char *want = e->kind == SCN_RESULT_TERMINATED ? fmt("terminated") : quoted(e->text, e->len);
+  if (want && e->kind == SCN_RESULT_THROWS) {
     char *w = fmt("throws %s", want);
     free(want);
     want = w;
@@ -141,7 +141,7 @@ static void check_result(report *r, int i, const char *label) {
 static void check_current(report *r, int i, const char *label) {
   const scn_step *st = &r->s->steps[i];
   const char *want = st->check_target ? st->check_target : "none", *real = r->steps[i].real;
-  if (st->op != CK_CHECK_CURRENT || (real && !strcmp(real, want))) return;
+  if (st->op != CK_CHECK_CURRENT || !scn_check_applies(st, report_v8(r)) || (real && !strcmp(real, want))) return;
   mismatch(r, MM_CHECK_CURRENT, i + 1, st->line, fmt("check current at step %d (%s)", i + 1, label), fmt("%s", want),
            fmt("%s", real ? real : "?"));
 }
@@ -156,8 +156,9 @@ static void check_sanitizer(report *r) {
   const scenario *s = r->s;
   strbuf want = {0}, got = {0};
   int ok = 1;
+  int v8 = report_v8(r);
   for (int i = 0; i < s->nsanitizers; i++) {
-    if (strcmp(s->sanitizers[i].flavor, r->flavor)) continue;
+    if (!scn_note_applies(&s->sanitizers[i], r->flavor, v8)) continue;
     sb_printf(&want, "%s\"%s\"", want.len ? ", " : "", s->sanitizers[i].text);
     int found = 0;
     for (int k = 0; k < r->nsan && !found; k++) found = finding_matches(&r->san[k], s->sanitizers[i].text);
@@ -167,7 +168,7 @@ static void check_sanitizer(report *r) {
     if (report_finding_signal(&r->san[k])) continue;  /* the crash the ending describes */
     int expected = 0;
     for (int i = 0; i < s->nsanitizers && !expected; i++)
-      expected = !strcmp(s->sanitizers[i].flavor, r->flavor) && finding_matches(&r->san[k], s->sanitizers[i].text);
+      expected = scn_note_applies(&s->sanitizers[i], r->flavor, v8) && finding_matches(&r->san[k], s->sanitizers[i].text);
     ok &= expected;
     sb_printf(&got, "%s%s: %s (step %d)", got.len ? "; " : "", r->san[k].tool, r->san[k].kind, r->san[k].step);
   }
@@ -192,7 +193,7 @@ void report_check(report *r) {
     rep_step *rs = &r->steps[i];
     rs->reached = rs->started;
     if (!rs->started) continue;
-    unsigned want = st->expect & mask, got = rs->got & mask;
+    unsigned want = scn_codes_for(s, st, report_v8(r)) & mask, got = rs->got & mask;
     report_step_label(st, label, sizeof label);
     if (want != got) code_mismatch(r, MM_VIOLATIONS, i + 1, st->line, fmt("violations at step %d (%s)", i + 1, label), want, got);
     if (r->dry_run || !rs->ended) continue;
@@ -201,7 +202,7 @@ void report_check(report *r) {
   }
   if (!r->dry_run) check_sanitizer(r);  /* a dry run touches neither V8 nor shadow words */
   if (r->finished) {
-    unsigned want = s->end_expect & mask, got = r->steps[s->nsteps].got & mask;
+    unsigned want = scn_codes_for(s, NULL, report_v8(r)) & mask, got = r->steps[s->nsteps].got & mask;
     if (want != got)
       code_mismatch(r, MM_END_VIOLATIONS, s->nsteps + 1, s->has_end_expect ? s->end_expect_line : 0,
                     fmt("violations at the end of the scenario"), want, got);

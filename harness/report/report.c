@@ -288,6 +288,11 @@ const char *report_signal_name(int sig) {
   return name ? name : "?";
 }
 
+int report_v8(const report *r) {
+  if (r->dry_run) return -1;
+  return scn_v8_parse(r->v8_version ? r->v8_version : v8p_v8_version());
+}
+
 const char *report_step_label(const scn_step *st, char *buf, size_t n) {
   const char *op = st->op == CK_CHECK_CURRENT ? "check current" : ck_op_name(st->op);
   const char *arg = st->op == CK_CHECK_CURRENT ? (st->check_target ? st->check_target : "none") : st->isolate;

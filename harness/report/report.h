@@ -115,6 +115,9 @@ void report_check(report *r);
 int report_finding_signal(const san_finding *f);
 /* Any signal's name without "SIG" ("SEGV", "TERM"), for reports; "?" when unknown. */
 const char *report_signal_name(int sig);
+/* The V8 version the report's expectations are read for: SCN_V8(major, minor) of the
+ * replay's V8, or -1 for a dry run (only what holds on every version applies). */
+int report_v8(const report *r);
 /* "w1: drop A" into buf. */
 const char *report_step_label(const scn_step *st, char *buf, size_t n);
 

@@ -100,7 +100,7 @@ static json_t *step_json(jb *b, const report *r, int i) {
   jb_put(b, j, "ideal_current", rs->ended ? jb_str(rs->ideal) : json_null());
   jb_put(b, j, "result", result_json(b, rs));
   jb_put(b, j, "note", str_or_null(rs->note));
-  jb_put(b, j, "expected_violations", codes(b, st->expect));
+  jb_put(b, j, "expected_violations", codes(b, scn_codes_for(r->s, st, report_v8(r))));
   jb_put(b, j, "violations", codes(b, rs->got));
   return j;
 }
@@ -118,9 +118,10 @@ static json_t *ending_json(jb *b, const report *r) {
   jb_put(b, j, "where", strings(b, r->where, r->nwhere));
   jb_put(b, j, "peak_rss_bytes", int_or_null(!r->dry_run, r->peak_rss));
   jb_put(b, j, "memory_limit_bytes", int_or_null(!r->dry_run && r->memory_limit, r->memory_limit));
-  jb_put(b, j, "expected", json_string(s->end == SCN_END_CLEAN ? "clean" : s->end == SCN_END_FATAL ? "fatal" : "signal"));
-  jb_put(b, j, "expected_text", s->end == SCN_END_FATAL ? jb_str(s->end_text)
-                             : s->end == SCN_END_SIGNAL ? json_string(scn_signal_name(s->end_signal)) : json_null());
+  const scn_end_expect *e = scn_end_for(s, report_v8(r));
+  jb_put(b, j, "expected", json_string(e->kind == SCN_END_CLEAN ? "clean" : e->kind == SCN_END_FATAL ? "fatal" : "signal"));
+  jb_put(b, j, "expected_text", e->kind == SCN_END_FATAL ? jb_str(e->text)
+                             : e->kind == SCN_END_SIGNAL ? json_string(scn_signal_name(e->signal)) : json_null());
   return j;
 }
 
@@ -268,7 +269,7 @@ static json_t *scenario_json(jb *b, report *r) {
   jb_put(b, j, "ending", ending_json(b, r));
   jb_put(b, j, "steps", steps);
   jb_put(b, j, "violations", violations_json(b, r));
-  jb_put(b, j, "expected_at_end", codes(b, s->end_expect));
+  jb_put(b, j, "expected_at_end", codes(b, scn_codes_for(s, NULL, report_v8(r))));
   jb_put(b, j, "mismatches", mismatches_json(b, r));
   jb_put(b, j, "sanitizer", sanitizer_json(b, r));
   jb_put(b, j, "spans", spans_json(b, r));

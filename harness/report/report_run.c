@@ -73,7 +73,7 @@ report *report_run(const scenario *s, const run_opts *o) {
   report *r = report_new(s, o->dry_run, o->flavor);
   if (!r) return NULL;
   const char *reason;
-  if (scn_skipped(s, o->flavor, &reason)) {
+  if (scn_skipped(s, o->flavor, o->dry_run ? -1 : scn_v8_parse(v8p_v8_version()), &reason)) {
     r->skipped = 1;
     r->skip_reason = reason;
     r->met = 1;
