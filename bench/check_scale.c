@@ -51,7 +51,7 @@ static void measure(char *(*text_of)(int), int n, int rounds, double *check, dou
       exit(1);
     }
     double t1 = now_s();
-    run_opts o = {1, "default", 0};
+    run_opts o = {1, "default", 0, NULL};
     report *r = report_run(s, &o);
     double t2 = now_s();
     if (!r || !r->met) {

@@ -17,6 +17,13 @@ const char *iso_build_flags(void);
  * line; "" for the default build. */
 const char *iso_sanitizer_defaults(void);
 
+/* For a replay child that is not this binary (`node` with the probe addon, whose
+ * sanitizer runtime initialises before the addon's hooks exist): the sanitizer runtime to
+ * preload ("" for the default build), and this build's options as NAME=VALUE strings,
+ * NULL-terminated, suppression files included. */
+const char *iso_sanitizer_preload(void);
+const char *const *iso_sanitizer_env(void);
+
 #ifdef __cplusplus
 }
 #endif

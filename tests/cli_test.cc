@@ -26,7 +26,7 @@ const std::string kGood = kSrc + "/scenarios/correct/create-here-use-there.scn";
 }  // namespace
 
 TEST(Cli, AnUnmetExpectationExitsOneAndShowsBothSides) {
-  Cli r = RunCli("run " + kSrc + "/tests/data/unmet.scn " + kGood);
+  Cli r = RunCli("run --v8 10.2 " + kSrc + "/tests/data/unmet.scn " + kGood);
   EXPECT_EQ(1, r.status) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("unmet.scn:5: mismatch: violations at step 3 (main: exit A)\n"
                                           "    expected: exit-order\n    got:      none\n")) << r.out;
@@ -49,7 +49,7 @@ TEST(Cli, UsageVersionAndCheck) {
   EXPECT_EQ(2, u.status);
   EXPECT_NE(std::string::npos, u.out.find("unknown option '--frob'")) << u.out;
   EXPECT_EQ(2, RunCli("run").status);
-  EXPECT_NE(std::string::npos, RunCli("run --json").out.find("--json needs a file name"));
+  EXPECT_NE(std::string::npos, RunCli("run --json").out.find("--json needs a value"));
   Cli v = RunCli("--version");
   EXPECT_EQ(0, v.status);
   EXPECT_NE(std::string::npos, v.out.find("V8 10.2.")) << v.out;
@@ -67,9 +67,9 @@ TEST(Cli, SkipForThisBuildIsReportedWithItsReasonAndCountsAsSkipped) {
   std::string path = testutil::WriteFile("skip.scn", std::string("title \"skipped here\"\nskip ") + ISOREPLAY_FLAVOR_NAME +
                                                          " \"needs a debug V8\"\nT1: new A\nT1: enter A\nT1: dispose A\n");
   std::string json = testutil::Path("skip.json");
-  Cli r = RunCli("run --json " + json + " " + path + " " + kGood);
+  Cli r = RunCli("run --v8 10.2 --json " + json + " " + path + " " + kGood);
   EXPECT_EQ(0, r.status) << r.out;
-  EXPECT_NE(std::string::npos, r.out.find(path + ": SKIP (" + ISOREPLAY_FLAVOR_NAME + " build): needs a debug V8")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find(path + ": SKIP (" + ISOREPLAY_FLAVOR_NAME + " build, V8 10.2): needs a debug V8")) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("\n1 passed, 0 failed, 1 skipped\n")) << r.out;
   json_t* root = LoadJson(json);
   ASSERT_NE(nullptr, root);
@@ -326,4 +326,42 @@ TEST(CliOutput, AFailingHtmlWriteNamesThePathWithoutATraceback) {
   EXPECT_EQ(3, r.status) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("cannot write /nonexistent-dir/page.html")) << r.out;
   EXPECT_EQ(std::string::npos, r.out.find("Traceback")) << r.out;
+}
+
+// ---- V8 runtimes --------------------------------------------------------------------
+
+TEST(CliRuntimes, VersionsListsEveryRuntimeAndV8SelectsThem) {
+  Cli v = RunCli("versions");
+  EXPECT_EQ(0, v.status) << v.out;
+  EXPECT_NE(std::string::npos, v.out.find("\n10.2   10.2.154.26    Debian")) << v.out;
+  for (const char* want : {"12.4", "13.6", "14.6"}) EXPECT_NE(std::string::npos, v.out.find(std::string("\n") + want + "  ")) << want;
+  Cli one = RunCli("run --quiet --v8 14.6 " + kGood);
+  EXPECT_EQ(0, one.status) << one.out;
+  EXPECT_NE(std::string::npos, one.out.find("PASS: every expectation met on V8 14.6")) << one.out;
+  EXPECT_EQ(std::string::npos, one.out.find("on V8 10.2")) << one.out;
+  Cli bad = RunCli("run --v8 9.9 " + kGood);
+  EXPECT_EQ(2, bad.status) << bad.out;
+  EXPECT_NE(std::string::npos, bad.out.find("--v8 9.9: no such runtime in this build (there are: 10.2, 12.4, 13.6, 14.6")) << bad.out;
+}
+
+TEST(CliRuntimes, TheExitOrderCaseIsSilentUntilV8FourteenWhichCrashes) {
+  std::string path = testutil::WriteFile("exit-order-run.scn",
+      "title \"enter A, enter B, exit A, then script in B\"\nexpect-end [v8>=14.0] signal SEGV\n"
+      "T1: new A\nT1: new B\nT1: enter A\nT1: enter B\nT1: exit A ! exit-order, tls-divergence\n"
+      "T1: context B\nT1: run B \"6 * 7\" => \"42\"\nT1: exit B\n"
+      "T1: dispose A\nT1: dispose B\n");
+  std::string json = testutil::Path("versions.json");
+  Cli r = RunCli("run --quiet --json " + json + " " + path);
+  EXPECT_EQ(0, r.status) << r.out;
+  json_t* root = LoadJson(json);
+  ASSERT_NE(nullptr, root);
+  json_t* runs = json_object_get(root, "scenarios");
+  ASSERT_EQ(4u, json_array_size(runs));
+  for (size_t i = 0; i < 4; i++) {
+    json_t* sc = json_array_get(runs, i);
+    std::string v8 = Str(sc, "v8_version");
+    std::string kind = Str(json_object_get(sc, "ending"), "kind");
+    EXPECT_EQ(v8.rfind("14.6", 0) == 0 ? "signal" : "clean", kind) << v8;
+  }
+  json_decref(root);
 }

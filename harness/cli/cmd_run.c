@@ -19,6 +19,10 @@ typedef struct run_args {
   long memory_limit;
   char **files;
   int nfiles;
+  char **v8;              /* --v8 values */
+  int nv8;
+  runtime *rts;           /* the runtimes to replay on (none for a dry run) */
+  int nrts;
 } run_args;
 
 /* "512M", "4G", "65536", "0" as bytes; -1 when malformed. */
@@ -32,6 +36,18 @@ static long parse_size(const char *s) {
   return v * mul;
 }
 
+/* The runtimes --v8 selects (all by default); a dry run needs none. */
+static int choose_runtimes(run_args *a) {
+  iso_err err;
+  if (a->dry) return 0;
+  if (runtimes_load(&a->rts, &a->nrts, &err)) {
+    fprintf(stderr, "isoreplay: %s\n", err.msg);
+    return iso_exit_status(err.kind);
+  }
+  if (runtimes_select(a->rts, &a->nrts, a->v8, a->nv8, &err)) return cli_usage_error("%s", err.msg);
+  return 0;
+}
+
 /* The option argv[optind - 1] that getopt_long rejected, as the user wrote it. */
 static const char *bad_option(char **argv) { return argv[optind - 1]; }
 
@@ -39,8 +55,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
   static const struct option OPTS[] = {
     {"dry-run", no_argument, NULL, 'd'}, {"quiet", no_argument, NULL, 'q'}, {"steps", no_argument, NULL, 's'},
     {"json", required_argument, NULL, 'j'}, {"trace", required_argument, NULL, 't'},
-    {"html", required_argument, NULL, 'h'}, {"memory-limit", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
-  *a = (run_args){.memory_limit = CHILD_DEFAULT_MEMORY_LIMIT};
+    {"html", required_argument, NULL, 'h'}, {"memory-limit", required_argument, NULL, 'm'},
+    {"v8", required_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+  a->memory_limit = CHILD_DEFAULT_MEMORY_LIMIT;
   opterr = 0;
   optind = 1;
   for (int c; (c = getopt_long(argc, argv, ":dqs", OPTS, NULL)) != -1;) {
@@ -51,11 +68,12 @@ static int parse_args(int argc, char **argv, run_args *a) {
       case 'j': a->json = optarg; break;
       case 't': a->trace = optarg; break;
       case 'h': a->html = optarg; break;
+      case 'v': a->v8[a->nv8++] = optarg; break;
       case 'm':
         if ((a->memory_limit = parse_size(optarg)) < 0)
           return cli_usage_error("--memory-limit takes a size such as 512M or 4G, not '%s'", optarg);
         break;
-      case ':': return cli_usage_error("%s needs a file name", bad_option(argv));
+      case ':': return cli_usage_error("%s needs a value", bad_option(argv));
       default: return cli_usage_error("unknown option '%s'", bad_option(argv));
     }
   }
@@ -68,13 +86,13 @@ static int parse_args(int argc, char **argv, run_args *a) {
     iso_err err;
     if (outs[k] && outfile_check(outs[k], &err)) return cli_usage_error("%s", err.msg);
   }
-  return 0;
+  return choose_runtimes(a);
 }
 
 /* The requested files of the run; returns EXIT_INTERNAL after saying why, or 0. */
-static int write_outputs(const run_args *a, report **reps) {
+static int write_outputs(const run_args *a, report **reps, int nreps) {
   iso_err err;
-  if ((a->json && report_write_json(a->json, reps, a->nfiles, &err)) ||
+  if ((a->json && report_write_json(a->json, reps, nreps, &err)) ||
       (a->trace && report_write_trace(a->trace, reps[0], &err)) || (a->html && cli_write_html(a->html, reps[0], &err))) {
     fprintf(stderr, "isoreplay: %s\n", err.msg);
     return EXIT_INTERNAL;
@@ -82,48 +100,56 @@ static int write_outputs(const run_args *a, report **reps) {
   return 0;
 }
 
-/* Runs every scenario and prints it; counts the outcomes. Returns EXIT_INTERNAL when a
- * report could not be made or printed, else 0. */
+/* How many replays each scenario gets: one per runtime, or one dry run. */
+static int per_scenario(const run_args *a) { return a->dry ? 1 : a->nrts; }
+
+/* Runs every scenario on every chosen runtime and prints each replay; counts the
+ * outcomes. Returns EXIT_INTERNAL when a report could not be made or printed, else 0. */
 static int run_all(const run_args *a, scenario **scns, report **reps, int counts[4]) {
-  run_opts o = {a->dry, iso_build_flavor(), a->memory_limit};
+  int k = per_scenario(a);
   for (int i = 0; i < a->nfiles; i++) {
-    if (!(reps[i] = report_run(scns[i], &o))) {
-      fprintf(stderr, "isoreplay: out of memory running %s\n", a->files[i]);
-      return EXIT_INTERNAL;
+    for (int v = 0; v < k; v++) {
+      run_opts o = {a->dry, iso_build_flavor(), a->memory_limit, a->dry ? NULL : &a->rts[v]};
+      report *r = reps[i * k + v] = report_run(scns[i], &o);
+      if (!r) {
+        fprintf(stderr, "isoreplay: out of memory running %s\n", a->files[i]);
+        return EXIT_INTERNAL;
+      }
+      if ((a->steps && report_print_steps(stdout, r)) || report_print(stdout, r, a->quiet) || fflush(stdout)) {
+        fprintf(stderr, "isoreplay: cannot write to standard output\n");
+        return EXIT_INTERNAL;
+      }
+      counts[r->internal ? 3 : r->skipped ? 2 : r->met ? 0 : 1]++;
     }
-    if ((a->steps && report_print_steps(stdout, reps[i])) || report_print(stdout, reps[i], a->quiet) || fflush(stdout)) {
-      fprintf(stderr, "isoreplay: cannot write to standard output\n");
-      return EXIT_INTERNAL;
-    }
-    counts[reps[i]->internal ? 3 : reps[i]->skipped ? 2 : reps[i]->met ? 0 : 1]++;
   }
   return 0;
 }
 
 int cmd_run(int argc, char **argv) {
-  run_args a;
-  int status = parse_args(argc, argv, &a);
-  if (status) return status;
-  scenario **scns = calloc((size_t)a.nfiles, sizeof *scns);
-  report **reps = calloc((size_t)a.nfiles, sizeof *reps);
+  run_args a = {0};
+  a.v8 = calloc((size_t)argc, sizeof *a.v8);
+  int status = a.v8 ? parse_args(argc, argv, &a) : EXIT_INTERNAL;
+  int nreps = status ? 0 : a.nfiles * per_scenario(&a);
+  scenario **scns = status ? NULL : calloc((size_t)a.nfiles, sizeof *scns);
+  report **reps = status ? NULL : calloc((size_t)nreps + 1, sizeof *reps);
   int counts[4] = {0};  /* passed, failed, skipped, errors */
-  if (!scns || !reps) status = EXIT_INTERNAL;
+  if (!status && (!scns || !reps)) status = EXIT_INTERNAL;
   if (!status) status = cli_load_all(a.files, a.nfiles, scns);
   if (!status) status = run_all(&a, scns, reps, counts);
-  if (!status) status = write_outputs(&a, reps);
-  if (!status && a.nfiles > 1) {
+  if (!status) status = write_outputs(&a, reps, nreps);
+  if (!status && nreps > 1) {
     printf("%d passed, %d failed", counts[0], counts[1]);
     if (counts[2]) printf(", %d skipped", counts[2]);
     if (counts[3]) printf(", %d errors", counts[3]);
     printf("\n");
   }
   if (!status) status = counts[3] ? EXIT_INTERNAL : counts[1] ? EXIT_UNMET : EXIT_MET;
-  for (int i = 0; i < a.nfiles; i++) {
-    if (reps) report_free(reps[i]);
-    if (scns) scn_free(scns[i]);
-  }
+  for (int i = 0; i < nreps && reps; i++) report_free(reps[i]);
+  for (int i = 0; i < a.nfiles && scns; i++) scn_free(scns[i]);
   free(reps);
   free(scns);
+  free(a.v8);
+  runtimes_free(a.rts, a.nrts);
   if (fflush(stdout) || ferror(stdout)) return EXIT_INTERNAL;
   return status;
 }

@@ -18,18 +18,22 @@
 #endif
 
 const char CLI_USAGE[] =
-    "usage: isoreplay run [--dry-run] [--steps] [--quiet] [--json FILE] [--trace FILE]\n"
-    "                     [--html FILE] [--memory-limit SIZE] FILE...\n"
+    "usage: isoreplay run [--dry-run] [--v8 VERSION]... [--steps] [--quiet] [--json FILE]\n"
+    "                     [--trace FILE] [--html FILE] [--memory-limit SIZE] FILE...\n"
     "       isoreplay check [--quiet] FILE...\n"
+    "       isoreplay versions\n"
     "       isoreplay --help | --version\n"
     "\n"
     "run     replay each scenario against real V8, one OS thread per scenario thread,\n"
     "        in a child process; report every violation beside what V8 did, and check\n"
     "        the scenario's expectations\n"
     "check   parse only: report malformed input as FILE:LINE:COL: error: ...\n"
+    "versions  the V8 runtimes this build replays on\n"
     "\n"
     "  --dry-run          feed the steps to the checker alone, without V8 (no\n"
     "                     tls-divergence, no results, no expect-end)\n"
+    "  --v8 VERSION       replay on that runtime only (e.g. 14.6; repeatable; 'all' is\n"
+    "                     the default: every runtime `isoreplay versions` lists)\n"
     "  --steps            print every step: its verdict, the real and the ideal current\n"
     "                     isolate after it, and a run's result\n"
     "  --quiet            print only the verdict of each scenario and its mismatches\n"
@@ -74,5 +78,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--version")) return print_version();
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
-  return cli_usage_error("unknown command '%s' (use run or check)", cmd);
+  if (!strcmp(cmd, "versions")) return cmd_versions(argc - 1, argv + 1);
+  return cli_usage_error("unknown command '%s' (use run, check or versions)", cmd);
 }

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "build_info.h"
 #include "sanitizer.h"
 #include "strbuf.h"
 #include "v8probe.h"
@@ -47,14 +49,7 @@ static void write_line(void *ud, const char *line) {
   }
 }
 
-static _Noreturn void child_main(const scenario *s, int out_fd, pid_t parent) {
-  /* die with the parent, whatever kills it; be a process group of our own */
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(3);
-  setpgid(0, 0);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
+_Noreturn void child_serve(const scenario *s, int out_fd) {
   iso_err err;
   if (v8p_init(NULL, &err)) {
     fprintf(stderr, "isoreplay: cannot start V8: %s\n", err.msg);
@@ -65,6 +60,94 @@ static _Noreturn void child_main(const scenario *s, int out_fd, pid_t parent) {
   replay_end e = replay_run(s, &o);
   fflush(stderr);
   _exit(e == REPLAY_FAILED ? 3 : 0);  /* _exit: threads may still be blocked in V8 */
+}
+
+/* An environment variable's number, or -1. */
+static int env_fd(const char *name) {
+  const char *v = getenv(name);
+  char *end;
+  long fd = v ? strtol(v, &end, 10) : -1;
+  return v && *v && !*end && fd >= 0 && fd < 65536 ? (int)fd : -1;
+}
+
+_Noreturn void child_serve_from_env(void) {
+  int out_fd = env_fd("ISOREPLAY_CHILD_RECORD_FD"), in_fd = env_fd("ISOREPLAY_CHILD_SCENARIO_FD");
+  const char *path = getenv("ISOREPLAY_CHILD_PATH");
+  strbuf text = {0};
+  char chunk[65536];
+  for (ssize_t got; in_fd >= 0 && (got = read(in_fd, chunk, sizeof chunk)) != 0;) {
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    sb_add(&text, chunk, (size_t)got);
+  }
+  size_t len = text.len;
+  char *src = sb_take(&text);
+  scenario *s = NULL;
+  iso_err err;
+  if (out_fd < 0 || !src || scn_parse(path ? path : "scenario", src, len, &s, &err)) {
+    fprintf(stderr, "isoreplay: the replay child was not given its scenario and record pipe%s%s\n", src ? ": " : "",
+            src && out_fd >= 0 ? err.msg : "");
+    _exit(3);
+  }
+  free(src);
+  child_serve(s, out_fd);
+}
+
+/* Sets NAME=defaults, then the user's own value after them (theirs wins a key given twice). */
+static void add_sanitizer_env(const char *assignment) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq) return;
+  char name[64];
+  snprintf(name, sizeof name, "%.*s", (int)(eq - assignment), assignment);
+  const char *user = getenv(name);
+  strbuf v = {0};
+  sb_printf(&v, "%s%s%s", eq + 1, user && *user ? ":" : "", user ? user : "");
+  char *value = sb_take(&v);
+  if (value) setenv(name, value, 1);
+  free(value);
+}
+
+/* Replaces this (forked) process by `node` with the probe addon: the scenario's text in a
+ * memory file, the record pipe kept open across exec, the sanitizer runtime of this build
+ * preloaded with this build's options. */
+static _Noreturn void exec_node(const scenario *s, const runtime *rt, int out_fd) {
+  int sfd = memfd_create("isoreplay-scenario", 0);
+  size_t off = 0;
+  while (sfd >= 0 && off < s->text_len) {
+    ssize_t w = write(sfd, s->text + off, s->text_len - off);
+    if (w <= 0 && errno != EINTR) break;
+    if (w > 0) off += (size_t)w;
+  }
+  if (sfd < 0 || off < s->text_len || lseek(sfd, 0, SEEK_SET) != 0 || fcntl(out_fd, F_SETFD, 0) != 0) {
+    fprintf(stderr, "isoreplay: cannot hand the scenario to %s: %s\n", rt->node, strerror(errno));
+    _exit(3);
+  }
+  char num[32];
+  snprintf(num, sizeof num, "%d", out_fd);
+  setenv("ISOREPLAY_CHILD_RECORD_FD", num, 1);
+  snprintf(num, sizeof num, "%d", sfd);
+  setenv("ISOREPLAY_CHILD_SCENARIO_FD", num, 1);
+  setenv("ISOREPLAY_CHILD_PATH", s->path, 1);
+  setenv("ISOREPLAY_CHILD_ADDON", rt->addon, 1);
+  for (const char *const *e = iso_sanitizer_env(); *e; e++) add_sanitizer_env(*e);
+  if (*iso_sanitizer_preload()) setenv("LD_PRELOAD", iso_sanitizer_preload(), 1);
+  execl(rt->node, rt->node, "--no-warnings", "-e", "require(process.env.ISOREPLAY_CHILD_ADDON)", (char *)NULL);
+  fprintf(stderr, "isoreplay: cannot run %s: %s\n", rt->node, strerror(errno));
+  _exit(127);
+}
+
+/* The child: dies with the parent whatever kills it, leads a process group of its own,
+ * takes the default action on the signals the parent passes on; then replays, here or
+ * in `node`. */
+static _Noreturn void child_main(const scenario *s, const runtime *rt, int out_fd, pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(3);
+  setpgid(0, 0);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  if (rt && rt->node) exec_node(s, rt, out_fd);
+  child_serve(s, out_fd);
 }
 
 /* ---- signals to the parent -------------------------------------------------------- */
@@ -183,7 +266,7 @@ int child_replay(const scenario *s, const child_opts *o, child_end *end) {
     close(rec[0]);
     close(err[0]);
     dup2(err[1], 2);
-    child_main(s, rec[1], parent);
+    child_main(s, o->rt, rec[1], parent);
   }
   close(rec[1]);
   close(err[1]);

@@ -10,11 +10,13 @@
 #define ISOREPLAY_CHILD_H
 
 #include "replay.h"
+#include "runtime.h"
 
 /* The default memory ceiling of a replay: its resident memory (docs/cli.md). */
 #define CHILD_DEFAULT_MEMORY_LIMIT (4L << 30)
 
 typedef struct child_opts {
+  const runtime *rt;      /* where to replay; NULL or the built-in one: a fork of this process */
   long timeout_ms;
   long memory_limit;      /* bytes of resident memory; 0: no limit */
   replay_emit on_record;  /* each record line as it arrives (NUL-terminated) */
@@ -37,5 +39,12 @@ typedef struct child_end {
  * when it could not be started (end->message says why). */
 int child_replay(const scenario *s, const child_opts *o, child_end *end);
 void child_end_free(child_end *e);
+
+/* Inside the child (this process forked, or `node` with the probe addon): starts V8 and
+ * replays s, every record written to out_fd as it happens; never returns. */
+__attribute__((noreturn)) void child_serve(const scenario *s, int out_fd);
+/* The addon's entry (v8probe/node/addon.cc): reads the scenario and the record pipe the
+ * parent handed over (environment ISOREPLAY_CHILD_*) and serves them; never returns. */
+__attribute__((noreturn)) void child_serve_from_env(void);
 
 #endif

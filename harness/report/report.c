@@ -290,7 +290,8 @@ const char *report_signal_name(int sig) {
 
 int report_v8(const report *r) {
   if (r->dry_run) return -1;
-  return scn_v8_parse(r->v8_version ? r->v8_version : v8p_v8_version());
+  if (r->v8_version) return scn_v8_parse(r->v8_version);
+  return r->rt ? r->rt->v8 : -1;
 }
 
 const char *report_step_label(const scn_step *st, char *buf, size_t n) {

@@ -63,6 +63,7 @@ typedef struct report {
   const scenario *s;
   int dry_run;
   const char *flavor;
+  const runtime *rt;      /* the runtime it replayed on (NULL for a dry run) */
   char *v8_version;
   rep_step *steps;        /* nsteps + 1: the last is the end of the scenario */
   rep_violation *v;
@@ -125,6 +126,7 @@ typedef struct run_opts {
   int dry_run;
   const char *flavor;     /* the build flavor, for `skip` and the report */
   long memory_limit;      /* bytes; 0: none (real runs) */
+  const runtime *rt;      /* real runs: the V8 runtime to replay on */
 } run_opts;
 
 /* Runs one scenario and returns its checked report: a real replay in a child process,

@@ -32,7 +32,7 @@ static void note_where(report *r) {
 
 static void run_real(report *r, const run_opts *o) {
   const scenario *s = r->s;
-  child_opts co = {s->timeout_ms, o->memory_limit, apply_record, r};
+  child_opts co = {o->rt, s->timeout_ms, o->memory_limit, apply_record, r};
   child_end end;
   double start = now_ms();
   r->memory_limit = o->memory_limit;
@@ -43,6 +43,12 @@ static void run_real(report *r, const run_opts *o) {
   }
   r->wall_ms = now_ms() - start;
   report_read_sanitizer(r, end.err_text ? end.err_text : "", end.pid);
+  if (!r->v8_version) {  /* the child died before it could say which V8 it runs: not a replay */
+    char why[600];
+    const char *err = end.err_text && *end.err_text ? end.err_text : "nothing on its stderr";
+    snprintf(why, sizeof why, "the replay child for V8 %s never started: %.500s", o->rt ? o->rt->name : "?", err);
+    report_internal(r, why);
+  }
   report_set_ending(r, &end);
   if (end.timed_out || end.over_memory) note_where(r);
   child_end_free(&end);
@@ -72,8 +78,9 @@ static void run_dry(report *r) {
 report *report_run(const scenario *s, const run_opts *o) {
   report *r = report_new(s, o->dry_run, o->flavor);
   if (!r) return NULL;
+  r->rt = o->dry_run ? NULL : o->rt;
   const char *reason;
-  if (scn_skipped(s, o->flavor, o->dry_run ? -1 : scn_v8_parse(v8p_v8_version()), &reason)) {
+  if (scn_skipped(s, o->flavor, r->rt ? r->rt->v8 : -1, &reason)) {
     r->skipped = 1;
     r->skip_reason = reason;
     r->met = 1;

@@ -140,15 +140,17 @@ static void print_verdict(FILE *out, const report *r) {
     else report_printf(out, "%s: mismatch: %s\n", path, m->what);
     report_printf(out, "    expected: %s\n    got:      %s\n", m->expected, m->got);
   }
-  if (r->internal) report_printf(out, "%s: ERROR: isoreplay failed, so this run cannot pass: %s\n", path, r->internal);
-  else if (r->met) report_printf(out, "%s: PASS: every expectation met%s\n", path, r->dry_run ? " (dry run)" : "");
-  else report_printf(out, "%s: FAIL: %zu expectation%s not met\n", path, r->nmm, r->nmm == 1 ? "" : "s");
+  const char *on = r->rt ? " on V8 " : r->dry_run ? " (dry run)" : "", *v8 = r->rt ? r->rt->name : "";
+  if (r->internal) report_printf(out, "%s: ERROR%s%s: isoreplay failed, so this run cannot pass: %s\n", path, on, v8, r->internal);
+  else if (r->met) report_printf(out, "%s: PASS: every expectation met%s%s\n", path, on, v8);
+  else report_printf(out, "%s: FAIL: %zu expectation%s not met%s%s\n", path, r->nmm, r->nmm == 1 ? "" : "s", on, v8);
 }
 
 int report_print(FILE *out, const report *r, int quiet) {
   const scenario *s = r->s;
   if (r->skipped) {
-    report_printf(out, "%s: SKIP (%s build): %s\n", s->path, r->flavor, r->skip_reason);
+    report_printf(out, "%s: SKIP (%s build%s%s): %s\n", s->path, r->flavor, r->rt ? ", V8 " : "", r->rt ? r->rt->name : "",
+                  r->skip_reason);
   } else {
     if (!quiet) {
       report_printf(out, "%s: \"%s\"\n", s->path, s->title);

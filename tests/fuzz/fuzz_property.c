@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     return 0;
   }
-  run_opts o = {1, "fuzz", 0};
+  run_opts o = {1, "fuzz", 0, NULL};
   report *r = report_run(s, &o);
   if (!r || r->internal || !r->finished) {
     fprintf(stderr, "property broken: an accepted scenario's dry run %s: %s\n", !r ? "ran out of memory"

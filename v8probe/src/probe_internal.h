@@ -98,6 +98,17 @@ void install_fatal_handler(v8::Isolate* iso);
 void emit(Session* s, const v8p_event& ev, size_t first_violation, size_t n);
 bool v8_ready();
 
+// The platform side of a probe build: exactly one of probe_platform_libnode.cc (V8 in a
+// shared library: the probe starts V8 itself) and probe_platform_node.cc (the probe is an
+// addon inside a `node` binary, whose platform it borrows) is linked.
+// Starts V8 (or checks it is up); 0, or -1 with err.
+int platform_init(const char* argv0, iso_err* err);
+// A new isolate with these parameters, registered with the platform where it must be.
+v8::Isolate* platform_new_isolate(const v8::Isolate::CreateParams& params);
+// Disposes it (and unregisters it). Returns false when V8 reported a fatal error whose
+// handler returned: the isolate is then left as V8 left it (allocated, registered).
+bool platform_dispose_isolate(Session* s, v8::Isolate* iso);
+
 }  // namespace v8p
 
 struct v8p_session : v8p::Session {};

@@ -29,7 +29,8 @@ v8p_status fail(v8p_result* r, v8p_status st, const char* fmt, ...) {
 // happens-before between them race here in TSan's eyes. Not inlined: the frame names
 // the race in every report.
 extern "C" __attribute__((noinline)) void isoreplay_use_isolate(long* shadow) {
-  *reinterpret_cast<volatile long*>(shadow) += 1;
+  volatile long* word = shadow;
+  *word = *word + 1;
 }
 
 namespace {
@@ -116,10 +117,8 @@ void dispose(Session* s, Iso* iso) {
     contexts.swap(iso->contexts);
   }
   contexts.clear();  // Global::Reset before the heap goes away
-  bool had_fatal = s->fatal_seen.load();
-  iso->V()->Dispose();
   // A fatal error whose handler returned leaves the isolate allocated (V8-RULES).
-  if (had_fatal || !s->fatal_seen.load()) iso->disposed = true;
+  iso->disposed = platform_dispose_isolate(s, iso->V());
 }
 
 template <typename T>
@@ -146,7 +145,7 @@ v8p_status execute(Session* s, ThreadRec& th, Iso* iso, const v8p_call* c, v8p_r
       v8::Isolate::CreateParams params;
       iso->allocator = v8::ArrayBuffer::Allocator::NewDefaultAllocator();
       params.array_buffer_allocator = iso->allocator;
-      v8::Isolate* v = v8::Isolate::New(params);
+      v8::Isolate* v = platform_new_isolate(params);
       install_fatal_handler(v);
       {
         Guard lk(s->lock);

@@ -1,5 +1,4 @@
 // probe_session.cc — V8 process init, fatal errors, sessions, threads, names.
-#include <libplatform/libplatform.h>
 #include <v8.h>
 
 #include <csignal>
@@ -18,7 +17,6 @@ thread_local ThreadRec* tls_rec = nullptr;
 
 namespace {
 std::mutex g_init_mu;
-std::unique_ptr<v8::Platform> g_platform;
 bool g_ready = false;
 std::atomic<Session*> g_last_session{nullptr};
 
@@ -84,10 +82,7 @@ int v8p_init(const char* argv0, iso_err* err) {
   std::lock_guard<std::mutex> g(g_init_mu);
   if (g_ready) return 0;
   try {
-    v8::V8::InitializeICUDefaultLocation(argv0 ? argv0 : "");
-    g_platform = v8::platform::NewDefaultPlatform();
-    v8::V8::InitializePlatform(g_platform.get());
-    if (!v8::V8::Initialize()) return iso_fail(err, ISO_ERR_INTERNAL, "v8::V8::Initialize() failed");
+    if (platform_init(argv0, err)) return -1;
   } catch (const std::exception& e) {
     return iso_fail(err, ISO_ERR_INTERNAL, "V8 initialisation threw: %s", e.what());
   }
@@ -125,8 +120,7 @@ void v8p_session_free(v8p_session* s) {
     bool busy = ck_lock_owner(s->ck, p->id) >= 0 || p->V()->IsInUse();
     if (!busy) {
       p->contexts.clear();
-      p->V()->Dispose();
-      p->disposed = true;
+      p->disposed = platform_dispose_isolate(s, p->V());
     }
   }
   for (auto& p : s->isos) {
