@@ -100,6 +100,15 @@ static int write_outputs(const run_args *a, report **reps, int nreps) {
   return 0;
 }
 
+/* Where the text report goes: stdout, unless a file option writes to stdout ('-' or
+ * /dev/stdout), which then has it alone and the text goes to stderr. */
+static FILE *text_stream(const run_args *a) {
+  const char *outs[3] = {a->json, a->trace, a->html};
+  for (int k = 0; k < 3; k++)
+    if (outs[k] && (!strcmp(outs[k], "-") || !strcmp(outs[k], "/dev/stdout"))) return stderr;
+  return stdout;
+}
+
 /* How many replays each scenario gets: one per runtime, or one dry run. */
 static int per_scenario(const run_args *a) { return a->dry ? 1 : a->nrts; }
 
@@ -115,7 +124,8 @@ static int run_all(const run_args *a, scenario **scns, report **reps, int counts
         fprintf(stderr, "isoreplay: out of memory running %s\n", a->files[i]);
         return EXIT_INTERNAL;
       }
-      if ((a->steps && report_print_steps(stdout, r)) || report_print(stdout, r, a->quiet) || fflush(stdout)) {
+      FILE *out = text_stream(a);
+      if ((a->steps && report_print_steps(out, r)) || report_print(out, r, a->quiet) || fflush(out)) {
         fprintf(stderr, "isoreplay: cannot write to standard output\n");
         return EXIT_INTERNAL;
       }
@@ -138,10 +148,11 @@ int cmd_run(int argc, char **argv) {
   if (!status) status = run_all(&a, scns, reps, counts);
   if (!status) status = write_outputs(&a, reps, nreps);
   if (!status && nreps > 1) {
-    printf("%d passed, %d failed", counts[0], counts[1]);
-    if (counts[2]) printf(", %d skipped", counts[2]);
-    if (counts[3]) printf(", %d errors", counts[3]);
-    printf("\n");
+    FILE *out = text_stream(&a);
+    fprintf(out, "%d passed, %d failed", counts[0], counts[1]);
+    if (counts[2]) fprintf(out, ", %d skipped", counts[2]);
+    if (counts[3]) fprintf(out, ", %d errors", counts[3]);
+    fprintf(out, "\n");
   }
   if (!status) status = counts[3] ? EXIT_INTERNAL : counts[1] ? EXIT_UNMET : EXIT_MET;
   for (int i = 0; i < nreps && reps; i++) report_free(reps[i]);

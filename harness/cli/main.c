@@ -21,7 +21,7 @@ const char CLI_USAGE[] =
     "usage: isoreplay run [--dry-run] [--v8 VERSION]... [--steps] [--quiet] [--json FILE]\n"
     "                     [--trace FILE] [--html FILE] [--memory-limit SIZE] FILE...\n"
     "       isoreplay check [--quiet] FILE...\n"
-    "       isoreplay versions\n"
+    "       isoreplay versions [--json]\n"
     "       isoreplay --help | --version\n"
     "\n"
     "run     replay each scenario against real V8, one OS thread per scenario thread,\n"

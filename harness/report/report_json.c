@@ -241,6 +241,16 @@ static json_t *build_json(jb *b) {
   return j;
 }
 
+/* The runtime a replay ran on ({name, origin, node}), or null for a dry run. */
+static json_t *runtime_json(jb *b, const runtime *rt) {
+  if (!rt) return json_null();
+  json_t *o = json_object();
+  jb_put(b, o, "name", jb_str(rt->name));
+  jb_put(b, o, "origin", jb_str(rt->origin));
+  jb_put(b, o, "node", jb_str(rt->node));
+  return o;
+}
+
 static const char *outcome(const report *r) {
   return r->internal ? "error" : r->skipped ? "skipped" : r->met ? "passed" : "failed";
 }
@@ -254,7 +264,8 @@ static json_t *scenario_json(jb *b, report *r) {
   jb_put(b, j, "sources", strings(b, s->sources, (size_t)s->nsources));
   jb_put(b, j, "tags", strings(b, s->tags, (size_t)s->ntags));
   jb_put(b, j, "model", json_string(s->model == CK_MODEL_RUSTY_V8 ? "rusty_v8" : "v8"));
-  jb_put(b, j, "v8_version", jb_str(r->v8_version ? r->v8_version : v8p_v8_version()));
+  jb_put(b, j, "v8_version", jb_str(r->v8_version ? r->v8_version : r->rt ? r->rt->v8_version : NULL));
+  jb_put(b, j, "runtime", runtime_json(b, r->rt));
   jb_put(b, j, "flavor", jb_str(r->flavor));
   jb_put(b, j, "build", build_json(b));
   jb_put(b, j, "mode", json_string(r->dry_run ? "dry-run" : "real"));
