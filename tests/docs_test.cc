@@ -44,8 +44,10 @@ TEST(Docs, EveryCodeHasASectionWithExampleReleaseDebugAndFix) {
     std::string name = ck_code_name(static_cast<ck_code>(c));
     std::string section = Section(doc, name);
     ASSERT_FALSE(section.empty()) << "no section for " << name;
-    for (const char* part : {"**Example**", "**Release V8 10.2**", "**Debug V8**", "**Fix**"})
+    for (const char* part : {"**Example**", "**Release V8, version by version**", "**Release V8 10.2**", "**Debug V8**", "**Fix**"})
       EXPECT_NE(std::string::npos, section.find(part)) << name << " lacks " << part;
+    EXPECT_NE(std::string::npos, section.find("<!-- measured: " + name + " -->\n| example | V8 10.2 |"))
+        << name << " lacks its measured table (scripts/catalog_table.py --write)";
     EXPECT_NE(std::string::npos, doc.find("[`" + name + "`](#" + name + ")")) << name << " not in the index";
   }
 }
