@@ -24,8 +24,9 @@ extern const char CLI_USAGE[];
  * returns the exit status (2, or 3 for an internal failure); else 0 with scns[] filled. */
 int cli_load_all(char **files, int n, scenario **scns);
 
-/* The HTML view of one report, rendered by reports/render.py (Jinja2) and written to
- * path like every output file. Returns 0, or -1 with err. */
-int cli_write_html(const char *path, report *r, iso_err *err);
+/* The HTML view of one scenario's reports (one per runtime, side by side), rendered by
+ * reports/render.py (Jinja2) and written to path like every output file. Returns 0, or
+ * -1 with err. */
+int cli_write_html(const char *path, report *const *reps, int nreps, iso_err *err);
 
 #endif

@@ -93,7 +93,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
 static int write_outputs(const run_args *a, report **reps, int nreps) {
   iso_err err;
   if ((a->json && report_write_json(a->json, reps, nreps, &err)) ||
-      (a->trace && report_write_trace(a->trace, reps[0], &err)) || (a->html && cli_write_html(a->html, reps[0], &err))) {
+      (a->trace && report_write_trace(a->trace, (const report *const *)reps, nreps, &err)) || (a->html && cli_write_html(a->html, reps, nreps, &err))) {
     fprintf(stderr, "isoreplay: %s\n", err.msg);
     return EXIT_INTERNAL;
   }

@@ -78,8 +78,8 @@ static void exchange(int fds[3], const char *in, size_t n, strbuf *out, strbuf *
   }
 }
 
-int cli_write_html(const char *path, report *r, iso_err *err) {
-  char *json = report_json_text(&r, 1);
+int cli_write_html(const char *path, report *const *reps, int nreps, iso_err *err) {
+  char *json = report_json_text(reps, nreps);
   if (!json) return iso_fail(err, ISO_ERR_NOMEM, "out of memory building %s", path);
   const char *dir = getenv("ISOREPLAY_REPORTS");
   strbuf script = {0}, out = {0}, errs = {0};

@@ -89,6 +89,7 @@ typedef struct report {
   int skipped;
   const char *skip_reason;
   char *internal;         /* why isoreplay itself failed, or NULL */
+  int runtime_unavailable; /* with internal: the runtime's replay child never started */
   int *thread_of;         /* by step: the thread's index by first appearance */
   const char **thread_names;
   int nthreads;

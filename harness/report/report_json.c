@@ -271,6 +271,7 @@ static json_t *scenario_json(jb *b, report *r) {
   jb_put(b, j, "mode", json_string(r->dry_run ? "dry-run" : "real"));
   jb_put(b, j, "outcome", json_string(outcome(r)));
   jb_put(b, j, "internal_error", jb_str(r->internal));
+  jb_put(b, j, "error_kind", !r->internal ? json_null() : json_string(r->runtime_unavailable ? "runtime-unavailable" : "internal"));
   jb_put(b, j, "skip_reason", r->skipped ? jb_str(r->skip_reason) : json_null());
   jb_put(b, j, "expectations_met", json_boolean(r->met));
   jb_put(b, j, "wall_ms", json_real(r->wall_ms));

@@ -31,8 +31,8 @@ void report_printf(FILE *out, const char *fmt, ...);
 char *report_json_text(report *const *reports, int n);
 /* ... written to path. Returns 0, or -1 with err. */
 int report_write_json(const char *path, report *const *reports, int n, iso_err *err);
-/* The replay as a Chrome Trace Event file (Perfetto, chrome://tracing). Returns 0, or -1
- * with err. */
-int report_write_trace(const char *path, const report *r, iso_err *err);
+/* The replays of one scenario (a process per runtime) as a Chrome Trace Event file
+ * (Perfetto, chrome://tracing). Returns 0, or -1 with err. */
+int report_write_trace(const char *path, const report *const *reps, int nreps, iso_err *err);
 
 #endif

@@ -48,6 +48,7 @@ static void run_real(report *r, const run_opts *o) {
     const char *err = end.err_text && *end.err_text ? end.err_text : "nothing on its stderr";
     snprintf(why, sizeof why, "the replay child for V8 %s never started: %.500s", o->rt ? o->rt->name : "?", err);
     report_internal(r, why);
+    r->runtime_unavailable = 1;
   }
   report_set_ending(r, &end);
   if (end.timed_out || end.over_memory) note_where(r);

@@ -1,32 +1,52 @@
-// report.js — filters for the suite page; marks the page ready (the browser test reads it).
+// report.js — filters for the suite page (family, outcome, build, V8 version); marks the
+// page ready and counts what it drew (the browser test reads it).
 (function () {
   "use strict";
   function value(id) { var e = document.getElementById(id); return e ? e.value : ""; }
+  function has(list, x) { return (" " + (list || "") + " ").indexOf(" " + x + " ") >= 0; }
+  function each(root, sel, fn) { Array.prototype.forEach.call(root.querySelectorAll(sel), fn); }
   function apply() {
-    var fam = value("f-family"), out = value("f-outcome"), build = value("f-build");
-    document.querySelectorAll("section.scenario, div.no-report").forEach(function (s) {
-      var show = (!fam || s.dataset.family === fam) && (!out || s.dataset.outcome === out) &&
-                 (!build || s.dataset.build === build);
+    var fam = value("f-family"), out = value("f-outcome"), build = value("f-build"), v8 = value("f-v8");
+    each(document, "section.scenario", function (s) {
+      var show = (!fam || s.dataset.family === fam) && (!build || s.dataset.build === build) &&
+                 (!v8 || has(s.dataset.v8, v8));
+      if (show && out) {  // some shown runtime of it has that outcome
+        show = Array.prototype.some.call(s.querySelectorAll("th.v8col"), function (th) {
+          return th.dataset.outcome === out && (!v8 || th.dataset.v8 === v8);
+        });
+      }
       s.classList.toggle("hidden", !show);
+      each(s, "[data-v8]", function (e) { e.classList.toggle("hidden", !!v8 && !has(e.dataset.v8, v8)); });
     });
-    document.querySelectorAll("table.matrix tr[data-family]").forEach(function (row) {
-      var cells = row.querySelectorAll("td.cell"), any = false;
-      cells.forEach(function (c) {
-        var show = (!build || c.dataset.build === build) && (!out || c.dataset.outcome === out);
-        c.classList.toggle("hidden", !show && !!build && c.dataset.build !== build);
-        if (show) any = true;
+    each(document, "table.matrix tbody tr", function (row) {
+      var any = false;
+      each(row, "td.cell", function (c) {
+        var col = (!build || c.dataset.build === build) && (!v8 || c.dataset.v8 === v8);
+        c.classList.toggle("hidden", !col);
+        if (col && (!out || c.dataset.outcome === out)) any = true;
       });
-      row.classList.toggle("hidden", (fam && row.dataset.family !== fam) || !any);
+      row.classList.toggle("hidden", (!!fam && row.dataset.family !== fam) || !any);
     });
-    document.querySelectorAll("th.build").forEach(function (th) {
+    each(document, "table.matrix th.build", function (th) {
       th.classList.toggle("hidden", !!build && th.dataset.build !== build);
+      th.colSpan = v8 ? 1 : Number(th.dataset.span || 1);
+    });
+    each(document, "table.matrix th.version", function (th) {
+      th.classList.toggle("hidden", (!!build && th.dataset.build !== build) || (!!v8 && th.dataset.v8 !== v8));
     });
   }
-  ["f-family", "f-outcome", "f-build"].forEach(function (id) {
+  ["f-family", "f-outcome", "f-build", "f-v8"].forEach(function (id) {
     var e = document.getElementById(id);
     if (e) e.addEventListener("change", apply);
   });
+  var versions = {};
+  each(document, "th.v8col, table.matrix th.version", function (th) { versions[th.dataset.v8] = true; });
   document.body.dataset.lanes = String(document.querySelectorAll("g.lane").length);
   document.body.dataset.violations = String(document.querySelectorAll(".violation-marker").length);
+  document.body.dataset.versionColumns = String(document.querySelectorAll("th.v8col, table.matrix th.version").length);
+  document.body.dataset.versions = Object.keys(versions).sort().join(" ");
+  var matrix = document.querySelector("table.matrix");  // unsupported cells: the matrix's, else the columns'
+  document.body.dataset.unsupported = String(matrix ? matrix.querySelectorAll("td.cell.unsupported").length
+                                                    : document.querySelectorAll("td.unsupported").length);
   document.body.dataset.ready = "1";
 })();

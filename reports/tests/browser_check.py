@@ -4,13 +4,19 @@
     browser_check.py BUILD ARTIFACT_DIR
 
 Replays a violating scenario whose title and source carry script-injection payloads,
-writes its HTML report (isoreplay run --html) and a suite report, loads both offline in
-headless Chromium and checks: no console error, the page's own script ran, the expected
-number of swimlanes and violation markers is in the DOM, and no payload executed.
-Saves a screenshot of each as a test artifact. Exits 77 (skipped, with the reason) when
-Chromium is not installed; 1 on a failed check.
+writes its HTML report (isoreplay run --html), the page of its whole JSON document (every
+runtime of the build: render.py scenario) and a suite report (scenario x build x
+version, with the Node runtimes made unable to start: unsupported cells), loads each
+offline in headless Chromium and checks: no console error, the page's own script ran,
+the version axis is there (a column per runtime, the runtimes named), the expected
+number of swimlanes, violation markers and unsupported cells is in the DOM, the V8
+filter leaves one version's column (then, with the outcome filter, only the unsupported),
+and no payload executed. Saves a screenshot of each as a test artifact. Exits 77 (skipped, with
+the reason) when Chromium is not installed; 1 on a failed check.
 """
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,18 +60,60 @@ def load(browser: str, page: Path, shot: Path) -> tuple[str, str]:
     return dom.stdout, dom.stderr
 
 
-def check(name: str, dom: str, log: str, lanes: int, violations: int, failures: list[str]) -> None:
+def check(name: str, dom: str, log: str, lanes: int, violations: int, failures: list[str],
+          versions: list[str] | None = None, columns: int | None = None, unsupported: int | None = None) -> None:
     console = [l for l in log.splitlines() if "CONSOLE" in l or "Uncaught" in l or "Refused to" in l]
     if console:
         failures.append(f"{name}: console output: {console[:3]}")
     if 'data-ready="1"' not in dom:
         failures.append(f"{name}: the page's own script did not run (no data-ready=1)")
     if f'data-lanes="{lanes}"' not in dom:
-        failures.append(f"{name}: expected {lanes} lanes, DOM body says {dom[dom.find('<body'):dom.find('<body') + 120]}")
+        failures.append(f"{name}: expected {lanes} lanes, DOM body says {dom[dom.find('<body'):dom.find('<body') + 300]}")
     if f'data-violations="{violations}"' not in dom:
         failures.append(f"{name}: expected {violations} violation markers")
+    if versions is not None and f'data-versions="{" ".join(sorted(versions))}"' not in dom:
+        failures.append(f"{name}: expected the runtimes {versions} as version columns")
+    if columns is not None and f'data-version-columns="{columns}"' not in dom:
+        failures.append(f"{name}: expected {columns} version columns")
+    for v in versions or []:  # each runtime has its column header, drawn
+        if not re.search(rf'<th class="(v8col|version[^"]*)"[^>]* data-v8="{re.escape(v)}"', dom):
+            failures.append(f"{name}: no column for V8 {v}")
+    if unsupported is not None and f'data-unsupported="{unsupported}"' not in dom:
+        failures.append(f"{name}: expected {unsupported} unsupported cells")
     if "data-pwned" in dom or "<img" in dom:
         failures.append(f"{name}: an injected payload executed or became markup")
+
+
+# Appended to a copy of the suite page: picks a V8 version in the filter, then the outcome
+# "unsupported", and writes what is left visible into data-probe-* attributes.
+PROBE = """<script>
+(function () {
+  function shown(sel) { return Array.prototype.filter.call(document.querySelectorAll(sel),
+                                                           function (e) { return e.offsetParent !== null; }).length; }
+  function pick(id, v) { var s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event("change")); }
+  pick("f-v8", "%s");
+  var b = document.body.dataset;
+  b.probeCells = shown("table.matrix td.cell"); b.probeVersions = shown("table.matrix th.version");
+  b.probeColumns = shown("th.v8col"); b.probeSpan = document.querySelector("table.matrix th.build").colSpan;
+  pick("f-outcome", "unsupported");
+  b.probeRows = shown("table.matrix tbody tr"); b.probeSections = shown("section.scenario");
+})();
+</script></body>"""
+
+
+def drawn(entries: list[dict]) -> tuple[int, int]:
+    """(lanes, violation markers) a page of these entries draws: one set of swimlanes per
+    distinct replay."""
+    import render
+    groups = render.section_view([(render.version_name(e), e, None) for e in entries])["groups"]
+    return (sum(len(g["lanes"]["threads"]) for g in groups), sum(len(g["lanes"]["violations"]) for g in groups))
+
+
+def category(e: dict) -> str:
+    """A suite category for an entry (the runner's own classification is not imported here)."""
+    if e["outcome"] == "error":
+        return "unsupported" if "never started" in (e.get("internal_error") or "") else "internal error"
+    return "expected violation matched" if e["expectations_met"] else "unexpected violation"
 
 
 def main(argv: list[str]) -> int:
@@ -77,6 +125,7 @@ def main(argv: list[str]) -> int:
     cli = PROJECT / "build" / build / "bin" / "isoreplay"
     artifacts.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
+    import render
     with tempfile.TemporaryDirectory() as d:
         scn = Path(d) / "xss.scn"
         scn.write_text(SCENARIO)
@@ -86,28 +135,58 @@ def main(argv: list[str]) -> int:
         if done.returncode != 0 or not page.exists():
             print(f"browser_check: isoreplay failed: {done.stdout}{done.stderr}")
             return 1
-        report = json.loads(rep.read_text())["scenarios"][0]
+        entries = json.loads(rep.read_text())["scenarios"]
+        names = [render.version_name(e) for e in entries]
+        # isoreplay run --html: every runtime it replayed, a column each
         dom, log = load(browser, page, artifacts / "report.png")
-        check("scenario report", dom, log, lanes=2, violations=len(report["violations"]), failures=failures)
-        import render
-        results = {"format": 1, "v8_version": report["v8_version"], "builds": [build], "started": "now",
-                   "wall_s": 0.1, "summary": {"runs": 1, "passed": 1, "failed": 0, "skipped": 0,
-                                              "by_category": {"expected violation matched": 1}},
-                   "runs": [{"scenario": "x/xss.scn", "family": "x", "name": "xss", "title": report["title"],
-                             "tags": [], "build": build, "repeat": 0, "result": "expected violation matched",
-                             "failed": False, "reason": "", "seconds": 0.1, "report": report}]}
+        check("scenario report", dom, log, *drawn(entries), failures=failures, versions=names, columns=len(names))
+        # the whole document: every runtime side by side
+        multi = artifacts / "versions.html"
+        render.render_scenario(entries, multi)
+        dom, log = load(browser, multi, artifacts / "versions.png")
+        check("per-version report", dom, log, *drawn(entries), failures=failures, versions=names, columns=len(names))
+        # the same scenario where the Node runtimes cannot start: unsupported on those
+        bogus = Path(d) / "bogus.json"
+        subprocess.run([str(cli), "run", "--quiet", "--json", str(bogus), str(scn)], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "NODE_OPTIONS": "--no-such-option-anywhere"})
+        no_node = json.loads(bogus.read_text())["scenarios"]
+        runs = [{"scenario": rel, "family": "x", "name": Path(rel).stem, "title": e["title"], "tags": [], "build": build,
+                 "v8": render.version_name(e), "v8_version": e["v8_version"], "repeat": 0, "result": category(e),
+                 "failed": category(e) not in ("expected violation matched", "passed"),
+                 "reason": e.get("internal_error") or "", "seconds": 0.1, "report": e}
+                for rel, es in (("x/xss.scn", entries), ("x/xss-no-node.scn", no_node)) for e in es]
+        n_unsupported = sum(1 for r in runs if r["result"] == "unsupported")
+        results = {"format": 2, "builds": [build], "versions": sorted(set(names), key=render.version_key),
+                   "started": "now", "wall_s": 0.1,
+                   "summary": {"runs": len(runs), "passed": sum(not r["failed"] for r in runs),
+                               "failed": sum(r["failed"] for r in runs), "skipped": 0, "unsupported": n_unsupported,
+                               "by_category": {}}, "runs": runs}
         suite = artifacts / "suite.html"
         render.render_suite(results, suite)
         dom, log = load(browser, suite, artifacts / "suite.png")
-        check("suite report", dom, log, lanes=2, violations=len(report["violations"]), failures=failures)
-    for shot in ("report.png", "suite.png"):
+        lanes, marks = (a + b for a, b in zip(drawn(entries), drawn(no_node)))
+        check("suite report", dom, log, lanes, marks, failures=failures, versions=names,
+              columns=len(names) * 3, unsupported=n_unsupported)  # the matrix's and each section's columns
+        if not n_unsupported and any(e["runtime"].get("node") for e in entries if e.get("runtime")):
+            failures.append("suite report: NODE_OPTIONS did not keep node from starting: no unsupported cell to show")
+        # the version filter, used: one column per build, one per section; then only the unsupported
+        v = next((r["v8"] for r in runs if r["result"] == "unsupported"), names[-1])
+        probe = artifacts / "suite-filtered.html"
+        probe.write_text(suite.read_text().replace("</body>", PROBE % v))
+        dom, _ = load(browser, probe, artifacts / "suite-filtered.png")
+        want = {"cells": 2, "versions": 1, "columns": 2, "span": 1,
+                "rows": 1 if n_unsupported else 0, "sections": 1 if n_unsupported else 0}
+        got = {k: (re.search(rf'data-probe-{k}="(\d+)"', dom) or [None, None])[1] for k in want}
+        if got != {k: str(n) for k, n in want.items()}:
+            failures.append(f"suite report: the V8 filter ({v}) left visible {got}, expected {want}")
+    for shot in ("report.png", "versions.png", "suite.png", "suite-filtered.png"):
         if not (artifacts / shot).exists() or (artifacts / shot).stat().st_size < 10000:
             failures.append(f"no screenshot {shot}")
     for f in failures:
         print(f"browser_check: FAIL: {f}")
     if not failures:
-        print(f"browser_check: ok: both reports load offline, scripts ran, lanes and markers drawn, payloads inert; "
-              f"screenshots in {artifacts}")
+        print(f"browser_check: ok: the reports load offline, scripts ran, a column per V8 version, the V8 filter works, lanes, "
+              f"markers and unsupported cells drawn, payloads inert; screenshots in {artifacts}")
     return 1 if failures else 0
 
 

@@ -17,7 +17,7 @@ def report():
     p0, p1 = PAYLOADS
     return {
         "file": f"x/{p1}.scn", "title": p0 + p1, "sources": [p1], "tags": [p0], "model": "v8",
-        "v8_version": p0, "flavor": "default", "mode": "real", "outcome": "failed", "expectations_met": False,
+        "v8_version": p0, "runtime": {"name": p1, "origin": p0, "node": p1}, "flavor": "default", "mode": "real", "outcome": "failed", "expectations_met": False,
         "internal_error": p1, "build": {"flavor": "default", "flags": p0, "sanitizer_defaults": p1},
         "ending": {"kind": "v8-fatal", "signal": "TRAP", "fatal": p0, "deadlock": None, "where": [p1],
                    "peak_rss_bytes": 1 << 20, "memory_limit_bytes": 1 << 30, "expected": "fatal", "expected_text": p1},
@@ -54,11 +54,15 @@ class Escaping(unittest.TestCase):
         p0, p1 = PAYLOADS
         run = {"scenario": f"x/{p1}.scn", "family": "x", "name": p0, "title": p0, "tags": [p1], "build": "default",
                "repeat": 0, "failed": True, "seconds": 0.1, "sanitizer_logs": []}
-        results = {"builds": ["default", "asan"], "v8_version": p0, "started": p1, "wall_s": 0.1,
-                   "summary": {"runs": 2, "passed": 0, "failed": 2, "skipped": 0, "by_category": {p0: 1, p1: 1}},
-                   "runs": [{**run, "result": p0, "reason": p1, "report": report()},
-                            {**run, "build": "asan", "result": "unresolved", "reason": p0, "exit_status": 2,
-                             "output": p1, "report": None}]}
+        results = {"builds": ["default", "asan"], "versions": [p1, p0], "started": p1, "wall_s": 0.1,
+                   "runtimes": {"default": [{"name": p1, "v8_version": p0, "origin": p1}]},
+                   "summary": {"runs": 3, "passed": 0, "failed": 3, "skipped": 0, "unsupported": 1,
+                               "by_category": {p0: 1, p1: 1}},
+                   "runs": [{**run, "v8": p1, "result": p0, "reason": p1, "report": report()},
+                            {**run, "v8": p1, "build": "asan", "result": "unresolved", "reason": p0, "exit_status": 2,
+                             "output": p1, "report": None},
+                            {**run, "v8": p0, "build": "asan", "result": "unsupported", "reason": p0 + p1,
+                             "report": None}]}
         with tempfile.TemporaryDirectory() as d:
             out = Path(d) / "suite.html"
             render.render_suite(results, out)
@@ -68,6 +72,8 @@ class Escaping(unittest.TestCase):
             self.assertNotIn("<img", html)
             self.assertEqual(1, html.count("<script>"))
             self.assertIn("&lt;script&gt;document.body.dataset.pwned", html)
+            self.assertIn('<div class="why">&lt;script&gt;document.body.dataset.pwned', html)  # the unsupported cell
+            self.assertIn('data-v8="&#34;&gt;&lt;img src=x onerror=', html)  # a version name in an attribute
 
 
 if __name__ == "__main__":

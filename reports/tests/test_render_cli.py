@@ -85,11 +85,11 @@ class StdinStdout(unittest.TestCase):
             self.assertIn("a plain scenario", (Path(d) / "r.html").read_text())
 
     def test_suite_results_from_stdin(self):
-        results = {"builds": ["default"], "v8_version": "10.2", "started": "now", "wall_s": 0.1,
+        results = {"builds": ["default"], "versions": ["10.2"], "started": "now", "wall_s": 0.1,
                    "summary": {"runs": 1, "passed": 1, "failed": 0, "skipped": 0, "by_category": {"passed": 1}},
                    "runs": [{"scenario": "x/plain.scn", "family": "x", "name": "plain", "title": "t", "tags": [],
-                             "build": "default", "repeat": 0, "result": "passed", "failed": False, "reason": "",
-                             "seconds": 0.1, "report": report()}]}
+                             "build": "default", "v8": "10.2", "repeat": 0, "result": "passed", "failed": False,
+                             "reason": "", "seconds": 0.1, "report": report()}]}
         done = render_py("suite", "--results", "-", "--out", "-", stdin=json.dumps(results).encode())
         self.assertEqual(0, done.returncode, done.stderr)
         self.assertIn(b"isoreplay suite", done.stdout)
@@ -128,11 +128,16 @@ class OneLineErrors(unittest.TestCase):
                            r'standard input is not a suite results.json')
 
     def test_a_report_the_template_cannot_take(self):
-        # an exception from deep inside (Jinja2, lanes.py) is one line too
+        # an exception from deep inside (Jinja2, lanes.py, the view) is one line too
         done = render_py("scenario", "--json", "-", "--out", "-", stdin=json.dumps(doc({"steps": [{"x": 1}]})).encode())
         self.assertOneLine(done, 1, r"KeyError: ")
         done = render_py("scenario", "--json", "-", "--out", "-", stdin=json.dumps(doc({})).encode())
+        self.assertOneLine(done, 1, r"KeyError: 'file'$")
+        bad = report(outcome="failed", expectations_met=False, mismatches=[{"kind": "result", "line": 2}])
+        done = render_py("scenario", "--json", "-", "--out", "-", stdin=json.dumps(doc(bad)).encode())
         self.assertOneLine(done, 1, r"UndefinedError: ")
+        done = render_py("scenario", "--json", "-", "--out", "-", stdin=json.dumps(doc(report(), [1])).encode())
+        self.assertOneLine(done, 1, r"standard input is not an isoreplay report")
 
     def test_missing_input_and_unwritable_output(self):
         with tempfile.TemporaryDirectory() as d:
@@ -169,8 +174,8 @@ class SuiteBuildInfo(unittest.TestCase):
     def test_flags_and_sanitizer_defaults_come_from_the_reports(self):
         tsan = report(flavor="tsan", build={"flavor": "tsan", "flags": TSAN_FLAGS, "sanitizer_defaults": TSAN_DEFAULTS})
         run = {"scenario": "x/plain.scn", "family": "x", "name": "plain", "title": "t", "tags": [], "repeat": 0,
-               "failed": False, "reason": "", "seconds": 0.1}
-        results = {"builds": ["default", "tsan", "asan"], "v8_version": "10.2", "started": "now", "wall_s": 0.1,
+               "failed": False, "reason": "", "seconds": 0.1, "v8": "10.2"}
+        results = {"builds": ["default", "tsan", "asan"], "versions": ["10.2"], "started": "now", "wall_s": 0.1,
                    "summary": {"runs": 3, "passed": 2, "failed": 1, "skipped": 0, "by_category": {}},
                    "runs": [{**run, "build": "default", "result": "passed", "report": report()},
                             {**run, "build": "tsan", "result": "passed", "report": tsan},
@@ -185,10 +190,13 @@ class SuiteBuildInfo(unittest.TestCase):
         self.assertRegex(html, r'data-build="default"><b>default</b>:\s*<code>RelWithDebInfo</code>')
         self.assertRegex(html, r'data-build="asan"><b>asan</b>:\s*<i>no replay report from this build</i>')
         self.assertNotIn("link-time optimisation", html)  # the old hard-coded table
-        # the run without a report is on the page, with its diagnostic, and the matrix links to it
+        # the run without a report is on the page, with its diagnostic and output, and the matrix links to it
         self.assertIn("/s/x/plain.scn:3:11: error: bad", html)
-        self.assertIn('href="#nr-asan-x-plain-scn"', html)
-        self.assertIn('id="nr-asan-x-plain-scn"', html)
+        self.assertIn('href="#s-asan-x-plain-scn-v10-2"', html)
+        self.assertIn('id="s-asan-x-plain-scn-v10-2"', html)
+        self.assertRegex(html, r'<div class="no-report" id="s-asan-x-plain-scn-v10-2-out" data-v8="10.2">[^<]*<p>V8 10.2 · '
+                               r'<b>unresolved</b> \(isoreplay exit status 2\)')
+        self.assertIn('<pre class="output">caret here</pre>', html)
 
 
 if __name__ == "__main__":

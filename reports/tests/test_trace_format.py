@@ -34,7 +34,7 @@ def check_trace(doc):
             if e["name"] not in ("process_name", "thread_name", "process_sort_index", "thread_sort_index", "process_labels"):
                 errors.append(f"{where}: unknown metadata")
             if e["name"] == "thread_name":
-                named.add(e["tid"])
+                named.add((e["pid"], e["tid"]))
             if not isinstance(e.get("args", {}).get("name", ""), str):
                 errors.append(f"{where}: metadata args.name must be a string")
             continue
@@ -67,7 +67,7 @@ def check_trace(doc):
             if stack and end > stack[-1][1] + 1e-6:
                 errors.append(f"{where}: overlaps {stack[-1][2]} on tid {key[1]} without nesting")
             stack.append((start, end, where))
-        if key[1] not in named:
+        if key not in named:
             errors.append(f"tid {key[1]} has slices but no thread_name")
     for key, evs in asyncs.items():
         begins = [t for ph, t in evs if ph == "b"]
@@ -123,7 +123,13 @@ class TraceFormat(unittest.TestCase):
         ev = doc["traceEvents"]
         names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
         self.assertEqual({"main", "T0", "T1", "T2"}, names)
-        self.assertEqual(22, sum(1 for e in ev if e["ph"] == "X"))  # a slice per step
+        self.assertEqual(22, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == 1))  # a slice per step
+        versions = json.loads(subprocess.run([str(CLI), "versions", "--json"], capture_output=True, text=True).stdout)
+        procs = [e for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
+        self.assertEqual(len(versions), len(procs))  # a process per runtime replayed
+        for p, rt in zip(procs, versions):
+            self.assertIn(rt["v8_version"], p["args"]["name"])
+            self.assertEqual(22, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == p["pid"]))
         self.assertTrue(any(e["ph"] == "b" and e["cat"] == "locked" for e in ev))
         self.assertTrue(any(e["ph"] == "b" and e["cat"] == "entered" for e in ev))
         flows = [e for e in ev if e["ph"] == "s" and e["cat"] == "handoff"]

@@ -3,7 +3,9 @@
 Classification reads isoreplay's structured JSON fields only ("outcome", "ending.kind",
 "mismatches[].kind", "expected_codes"/"got_codes", "internal_error") and its exit
 status. The English display fields ("what", "expected", "got") go into the reason text,
-never into the decision."""
+never into the decision.
+An "error" outcome whose error_kind is "runtime-unavailable" (the runtime's replay child
+never started) is "unsupported"; any other error is "internal error". Both fail."""
 from __future__ import annotations
 
 import re
@@ -23,9 +25,10 @@ UNRESOLVED = "unresolved"
 INTERNAL = "internal error"
 SKIPPED = "skipped"
 NONDETERMINISTIC = "nondeterministic"
+UNSUPPORTED = "unsupported"  # the build cannot run that runtime: its child never started, or the build lacks it
 
 FAILURES = (UNEXPECTED, MISSING, WRONG_RESULT, SANITIZER, V8_FATAL, CRASH, TIMEOUT, KILLED, MEMORY_LIMIT,
-            UNRESOLVED, INTERNAL, NONDETERMINISTIC)
+            UNRESOLVED, INTERNAL, NONDETERMINISTIC, UNSUPPORTED)
 
 # isoreplay's exit statuses
 EXIT_MET, EXIT_UNMET, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -98,7 +101,10 @@ def classify(report: dict | None, harness_findings: list[str], timed_out: bool,
     if report is None:
         return _without_report(timed_out, returncode, output)
     if report.get("outcome") == "error":
-        return INTERNAL, report.get("internal_error") or "isoreplay reported an internal error without a reason"
+        why = report.get("internal_error") or ""
+        if report.get("error_kind") == "runtime-unavailable":
+            return UNSUPPORTED, why.strip()
+        return INTERNAL, why or "isoreplay reported an internal error without a reason"
     if timed_out:
         return TIMEOUT, "isoreplay did not finish within the runner's limit; killed"
     if report.get("outcome") == "skipped":

@@ -1,6 +1,8 @@
-"""The runner on a small suite against the real isoreplay: a scenario that crashes, one
-that aborts in V8, one that hangs and one that is malformed are contained and reported;
-the rest completes. One run per output folder at a time."""
+"""The runner on a small suite against the real isoreplay, on every runtime of the build:
+a scenario that crashes, one that aborts in V8, one that hangs and one that is malformed
+are contained and reported in each version's cell; the rest completes. A runtime whose
+child cannot start is an unsupported cell, shown as such. One run per output folder at
+a time."""
 import json
 import os
 import re
@@ -15,6 +17,9 @@ from pathlib import Path
 RUNNER = Path(__file__).resolve().parent.parent / "isoreplay_suite.py"
 PROJECT = RUNNER.parent.parent
 BUILD = os.environ.get("ISOREPLAY_BUILD", "default")
+sys.path.insert(0, str(RUNNER.parent))
+
+from suite import builds  # noqa: E402
 
 SCENARIOS = {
     "ok/passes.scn": 'title "passes"\nT1: new A\nT1: enter A\nT1: run A "6*7" => "42"\nT1: exit A\nT1: dispose A\n',
@@ -41,43 +46,107 @@ def make_suite(d: Path) -> tuple[Path, Path]:
 @unittest.skipUnless((PROJECT / "build" / BUILD / "bin" / "isoreplay").exists(),
                      f"needs build/{BUILD}/bin/isoreplay (build the {BUILD} preset)")
 class EndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.runtimes = builds.runtimes(PROJECT, BUILD)
+        cls.names = [r["name"] for r in cls.runtimes]
+
     def suite(self, root: Path, out: Path, *args: str, **kw) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(RUNNER), "--scenarios", str(root), "--out", str(out),
                                "--build", BUILD, *args], capture_output=True, text=True, timeout=300, **kw)
 
     def test_crash_abort_hang_and_malformed_are_contained_and_the_suite_completes(self):
+        n = len(self.names)
         with tempfile.TemporaryDirectory() as d:
             root, out = make_suite(Path(d))
             done = self.suite(root, out, "-j", "2")
             self.assertEqual(1, done.returncode, done.stdout + done.stderr)
             self.assertNotIn("Traceback", done.stdout + done.stderr)
-            self.assertRegex(done.stdout, r"\[6/6\] ")
-            self.assertTrue(done.stdout.rstrip().endswith("2 passed, 4 failed, 0 skipped"), done.stdout)
-            self.assertRegex(done.stdout, r"suite: 6 runs .* scenarios/s")
+            self.assertRegex(done.stdout, rf"\[{6 * n}/{6 * n}\] ")
+            self.assertTrue(done.stdout.rstrip().endswith(f"{2 * n} passed, {4 * n} failed, 0 skipped"), done.stdout)
+            self.assertRegex(done.stdout, rf"suite: {6 * n} runs \(6 scenarios x 1 builds x {n} V8 versions\) .* "
+                                          rf"6 isoreplay processes, .* runs/s")
+            for v in self.names:  # live progress names the version; the table counts each
+                self.assertRegex(done.stdout, rf"\] {BUILD} +v8-{re.escape(v)} +bad/hangs\.scn \.\.\. timeout")
+                self.assertRegex(done.stdout, rf"\n{BUILD} +{re.escape(v)} +2 +4 +0 +0\n")
             doc = json.loads((out / "results.json").read_text())
-            got = {r["scenario"]: r["result"] for r in doc["runs"]}
-            self.assertEqual({"ok/passes.scn": "passed", "ok/also-passes.scn": "passed", "bad/crashes.scn": "crash",
-                              "bad/aborts.scn": "V8 fatal", "bad/hangs.scn": "timeout",
-                              "bad/malformed.scn": "unresolved"}, got)
-            aborts = next(r for r in doc["runs"] if r["scenario"] == "bad/aborts.scn")
-            self.assertIn("Disposing the isolate that is entered by a thread", aborts["reason"])
-            self.assertEqual(["dispose-entered"], aborts["report"]["steps"][2]["violations"])
-            # the malformed scenario: isoreplay's FILE:LINE:COL diagnostic, as is
-            malformed = next(r for r in doc["runs"] if r["scenario"] == "bad/malformed.scn")
+            self.assertEqual(self.names, doc["versions"])
+            got = {(r["scenario"], r["v8"]): r["result"] for r in doc["runs"]}
+            want = {"ok/passes.scn": "passed", "ok/also-passes.scn": "passed", "bad/crashes.scn": "crash",
+                    "bad/aborts.scn": "V8 fatal", "bad/hangs.scn": "timeout", "bad/malformed.scn": "unresolved"}
+            self.assertEqual({(s, v): c for s, c in want.items() for v in self.names}, got)
+            for r in doc["runs"]:
+                if r["report"]:
+                    self.assertEqual(r["v8"], r["report"]["runtime"]["name"])
+                    self.assertEqual(r["v8_version"], r["report"]["v8_version"])
+            aborts = [r for r in doc["runs"] if r["scenario"] == "bad/aborts.scn"]
+            for a in aborts:
+                self.assertIn("Disposing the isolate that is entered by a thread", a["reason"])
+                self.assertEqual(["dispose-entered"], a["report"]["steps"][2]["violations"])
+                self.assertIn(f"on V8 {a['v8']}", a["output"])  # its own part of isoreplay's text report
+            # the malformed scenario: isoreplay's FILE:LINE:COL diagnostic, as is, in every version's cell
             diag = f"{root / 'bad' / 'malformed.scn'}:3:11: error: isolate 'B' is used before 'new B'"
-            self.assertEqual((diag, True, 2, None), (malformed["reason"], malformed["failed"],
-                                                     malformed["exit_status"], malformed["report"]))
-            self.assertIn(f"FAILED {BUILD} bad/malformed.scn: unresolved: {diag}", done.stdout)
+            for malformed in (r for r in doc["runs"] if r["scenario"] == "bad/malformed.scn"):
+                self.assertEqual((diag, True, 2, None), (malformed["reason"], malformed["failed"],
+                                                         malformed["exit_status"], malformed["report"]))
+                self.assertIn(f"FAILED {BUILD} v8-{malformed['v8']} bad/malformed.scn: unresolved: {diag}", done.stdout)
             junit = ET.parse(out / "junit.xml").getroot()
-            self.assertEqual(("6", "4"), (junit.get("tests"), junit.get("failures")))
-            self.assertEqual({f"isoreplay.{BUILD}.ok", f"isoreplay.{BUILD}.bad"},
+            self.assertEqual((str(6 * n), str(4 * n), "0"), (junit.get("tests"), junit.get("failures"), junit.get("errors")))
+            self.assertEqual({f"isoreplay.{BUILD}.v8-{v}.{fam}" for v in self.names for fam in ("ok", "bad")},
                              {c.get("classname") for c in junit.iter("testcase")})
-            failure = junit.find(".//testcase[@name='malformed']/failure")
-            self.assertEqual(("unresolved", f"unresolved: {diag}"), (failure.get("type"), failure.get("message")))
+            self.assertEqual([f"isoreplay.{BUILD}.v8-{v}" for v in self.names], [s.get("name") for s in junit.iter("testsuite")])
+            for v in self.names:
+                failure = junit.find(f".//testcase[@classname='isoreplay.{BUILD}.v8-{v}.bad'][@name='malformed']/failure")
+                self.assertEqual(("unresolved", f"unresolved: {diag}"), (failure.get("type"), failure.get("message")))
             html = (out / "report.html").read_text()
             self.assertIn("error: isolate &#39;B&#39; is used before &#39;new B&#39;", html)
             self.assertRegex(html, r'data-outcome="unresolved"')
             self.assertIn("RelWithDebInfo", html)  # the build's flags, from its reports
+            # the matrix: a column per version under the build, a cell per (scenario, build, version)
+            self.assertEqual([(BUILD, v) for v in self.names],
+                             re.findall(r'<th class="version[^"]*" data-build="([^"]+)" data-v8="([^"]+)"', html))
+            self.assertEqual(6 * n, len(re.findall(r'<td class="cell ', html)))
+            for v in self.names:
+                self.assertRegex(html, rf'<td class="cell fail[^"]*" data-build="{BUILD}" data-v8="{re.escape(v)}" '
+                                       rf'data-outcome="timeout"')
+                self.assertIn(f'<th class="v8col" id="s-{BUILD}-bad-hangs-scn-v{v.replace(".", "-")}"', html)
+
+    def test_a_runtime_whose_child_cannot_start_is_an_unsupported_cell_and_fails_the_run(self):
+        node = [r["name"] for r in self.runtimes if r.get("node")]
+        if not node:
+            self.skipTest(f"the {BUILD} build has no Node runtime")
+        with tempfile.TemporaryDirectory() as d:
+            root, out = make_suite(Path(d))
+            env = {**os.environ, "NODE_OPTIONS": "--no-such-option-anywhere"}  # node will not start
+            done = self.suite(root, out, "--family", "ok", env=env)
+            self.assertEqual(1, done.returncode, done.stdout + done.stderr)
+            u, p = 2 * len(node), 2 * (len(self.names) - len(node))
+            self.assertTrue(done.stdout.rstrip().endswith(f"{p} passed, {u} failed ({u} of them unsupported), 0 skipped"),
+                            done.stdout)
+            self.assertRegex(done.stdout, rf"\] {BUILD} +v8-{re.escape(node[0])} +ok/passes\.scn \.\.\. unsupported .*FAIL: "
+                                          rf"the replay child for V8 {re.escape(node[0])} never started")
+            doc = json.loads((out / "results.json").read_text())
+            self.assertEqual({(r["scenario"], r["v8"]): ("unsupported" if r["v8"] in node else "passed")
+                              for r in doc["runs"]}, {(r["scenario"], r["v8"]): r["result"] for r in doc["runs"]})
+            self.assertEqual(u, doc["summary"]["unsupported"])
+            junit = ET.parse(out / "junit.xml").getroot()
+            self.assertEqual((str(u), "0"), (junit.get("errors"), junit.get("failures")))
+            err = junit.find(f".//testcase[@classname='isoreplay.{BUILD}.v8-{node[0]}.ok'][@name='passes']/error")
+            self.assertEqual("unsupported", err.get("type"))
+            html = (out / "report.html").read_text()
+            cell = re.search(rf'<td class="cell unsupported[^"]*" data-build="{BUILD}" data-v8="{re.escape(node[0])}" '
+                             rf'data-outcome="unsupported">\s*<a [^>]*>unsupported</a><div class="why">([^<]*)</div>', html)
+            self.assertIsNotNone(cell, "no unsupported cell with its reason in the matrix")
+            self.assertIn(f"the replay child for V8 {node[0]} never started", cell.group(1))
+            self.assertIn(f"({u} of them unsupported)", html)
+
+    def test_an_unknown_version_is_bad_usage(self):
+        with tempfile.TemporaryDirectory() as d:
+            root, out = make_suite(Path(d))
+            done = self.suite(root, out, "--v8", "99.9")
+            self.assertEqual(2, done.returncode, done.stdout + done.stderr)
+            self.assertRegex(done.stderr, r"--v8 99\.9: no chosen build has that runtime")
+            self.assertFalse((out / "results.json").exists())
 
     def wait_for_lock(self, out: Path, proc: subprocess.Popen) -> None:
         """Until proc has written its pid into out/.lock (it holds the lock then)."""
@@ -99,7 +168,7 @@ class EndToEnd(unittest.TestCase):
             (root / "slow").mkdir()
             (root / "slow" / "busy.scn").write_text(BUSY)
             first = subprocess.Popen([sys.executable, str(RUNNER), "--scenarios", str(root), "--out", str(out),
-                                      "--build", BUILD, "--family", "slow"],
+                                      "--build", BUILD, "--family", "slow", "--v8", self.names[0]],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 self.wait_for_lock(out, first)
@@ -123,21 +192,36 @@ class EndToEnd(unittest.TestCase):
                     first.kill()
                     first.communicate()
             self.assertEqual(["slow/busy.scn"], [r["scenario"] for r in json.loads((out / "results.json").read_text())["runs"]])
-            self.assertEqual(["ok/also-passes.scn", "ok/passes.scn"],
-                             [r["scenario"] for r in json.loads((Path(d) / "other" / "results.json").read_text())["runs"]])
+            self.assertEqual([(s, v) for s in ("ok/also-passes.scn", "ok/passes.scn") for v in self.names],
+                             [(r["scenario"], r["v8"]) for r in json.loads((Path(d) / "other" / "results.json").read_text())["runs"]])
             # once the first run is over, the folder is free again
             again = self.suite(root, out, "--family", "ok")
             self.assertEqual(0, again.returncode, again.stdout + again.stderr)
 
     def test_repeat_and_filters(self):
+        two = [self.names[0], self.names[-1]]
         with tempfile.TemporaryDirectory() as d:
             root, out = make_suite(Path(d))
-            done = self.suite(root, out, "--family", "ok", "--repeat", "3")
+            done = self.suite(root, out, "--family", "ok", "--repeat", "3", *(x for v in two for x in ("--v8", v)))
             self.assertEqual(0, done.returncode, done.stdout + done.stderr)
             doc = json.loads((out / "results.json").read_text())
-            self.assertEqual(6, len(doc["runs"]))
-            self.assertEqual({1, 2, 0}, {r["repeat"] for r in doc["runs"]})
+            self.assertEqual(2 * len(set(two)) * 3, len(doc["runs"]))
+            self.assertEqual({(s, v, k) for s in ("ok/passes.scn", "ok/also-passes.scn") for v in two for k in range(3)},
+                             {(r["scenario"], r["v8"], r["repeat"]) for r in doc["runs"]})
             self.assertEqual({"passed"}, {r["result"] for r in doc["runs"]})
+
+    def test_a_process_per_cell_gives_the_same_cells(self):
+        with tempfile.TemporaryDirectory() as d:
+            root, out = make_suite(Path(d))
+            done = self.suite(root, out, "--family", "bad", "--name", "a*", "--process-per-cell")
+            self.assertEqual(1, done.returncode, done.stdout + done.stderr)
+            self.assertRegex(done.stdout, rf"suite: {len(self.names)} runs .* {len(self.names)} isoreplay processes")
+            doc = json.loads((out / "results.json").read_text())
+            self.assertEqual([("bad/aborts.scn", v, "V8 fatal") for v in self.names],
+                             [(r["scenario"], r["v8"], r["result"]) for r in doc["runs"]])
+            self.assertEqual("cell", doc["process_per"])
+            for v in self.names:
+                self.assertTrue((out / "reports" / f"bad.aborts.{BUILD}.v8-{v}.json").is_file())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Classification of what the real isoreplay writes: each category from a replay that
-produces it (through execute.run_one where the runner can produce it; memory limit,
-kill from outside and internal error by running isoreplay directly)."""
+produces it, on every runtime of the build (through execute.run_cells, one process per
+scenario split by runtime, where the runner can produce it; memory limit, kill from
+outside and internal error by running isoreplay directly), and a runtime whose child
+cannot start classified unsupported."""
 import json
 import os
 import re
@@ -14,11 +16,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from suite import classify, discover, execute  # noqa: E402
+from unittest import mock  # noqa: E402
+
+from suite import builds, classify, discover, execute  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[2]
 BUILD = os.environ.get("ISOREPLAY_BUILD", "default")
 CLI = PROJECT / "build" / BUILD / "bin" / "isoreplay"
+
+
+def runtimes() -> list[dict]:
+    return builds.runtimes(PROJECT, BUILD)
 
 BUSY = 'title "busy for a while"\nT1: new A\nT1: enter A\nT1: run A "const t=Date.now(); while(Date.now()-t<{ms}){{}}"\n' \
        'T1: exit A\nT1: dispose A\n'
@@ -58,26 +66,49 @@ class RealReports(unittest.TestCase):
         path.write_text(text)
         return path
 
-    def test_the_runner_classifies_real_replays(self):
+    def test_the_runner_classifies_real_replays_on_every_runtime(self):
+        names = [r["name"] for r in runtimes()]
         for name, (text, category, reason) in BY_RUNNER.items():
             with self.subTest(name=name):
                 path = self.scenario(name, text)
                 scn = discover.read_scenario(path, self.dir / "scn")
-                run = execute.run_one(PROJECT, scn, BUILD, 0, self.dir / "out")
-                self.assertEqual(category, run.category, f"{run.reason}\n{run.output}")
-                self.assertRegex(run.reason, reason.format(path=re.escape(str(path))))
-                self.assertEqual(category in classify.FAILURES, run.failed)
-                if category == classify.UNRESOLVED:
-                    self.assertEqual((None, 2), (run.report, run.returncode))
-                    self.assertRegex(run.output, r"\n  T1: enter B\n +\^")
-                else:
-                    self.assertIsNotNone(run.report)
+                runs = execute.run_cells(PROJECT, scn, BUILD, names, 0, self.dir / "out")
+                self.assertEqual(names, [r.v8 for r in runs])
+                for run in runs:
+                    self.assertEqual(category, run.category, f"V8 {run.v8}: {run.reason}\n{run.output}")
+                    self.assertRegex(run.reason, reason.format(path=re.escape(str(path))))
+                    self.assertEqual(category in classify.FAILURES, run.failed)
+                    if category == classify.UNRESOLVED:
+                        self.assertEqual((None, 2), (run.report, run.returncode))
+                        self.assertRegex(run.output, r"\n  T1: enter B\n +\^")
+                    else:
+                        self.assertEqual(run.v8, run.report["runtime"]["name"])
+                        self.assertTrue(run.v8_version.startswith(run.v8 + "."), run.v8_version)
+
+    def test_a_runtime_whose_child_cannot_start_is_unsupported(self):
+        node = [r["name"] for r in runtimes() if r.get("node")]
+        if not node:
+            self.skipTest(f"the {BUILD} build has no Node runtime")
+        names = [r["name"] for r in runtimes()]
+        scn = discover.read_scenario(self.scenario("passes", BY_RUNNER["passes"][0]), self.dir / "scn")
+        # node refuses to start with an option it does not allow in NODE_OPTIONS
+        with mock.patch.dict(os.environ, {"NODE_OPTIONS": "--no-such-option-anywhere"}):
+            runs = execute.run_cells(PROJECT, scn, BUILD, names, 0, self.dir / "out")
+        for run in runs:
+            with self.subTest(v8=run.v8):
+                if run.v8 in node:
+                    self.assertEqual(classify.UNSUPPORTED, run.category, run.reason)
+                    self.assertRegex(run.reason, rf"^the replay child for V8 {re.escape(run.v8)} never started: .*NODE_OPTIONS")
+                    self.assertTrue(run.failed)
+                else:  # the built-in runtime has no node to start
+                    self.assertEqual(classify.PASSED, run.category, run.reason)
 
     def replay(self, path: Path, *options: str, json_path: Path | None = None, during=None):
         """Runs isoreplay on path; during(proc) is called while it runs. Returns
         (report or None, exit status, output)."""
         json_path = json_path or self.dir / f"{path.stem}.json"
-        proc = subprocess.Popen([str(CLI), "run", "--quiet", *options, "--json", str(json_path), str(path)],
+        first = runtimes()[0]["name"]  # one runtime is enough here
+        proc = subprocess.Popen([str(CLI), "run", "--quiet", "--v8", first, *options, "--json", str(json_path), str(path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if during:
             during(proc)

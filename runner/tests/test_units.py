@@ -1,4 +1,6 @@
-"""Unit tests of the suite runner: discovery, filters, shards, classification, outputs."""
+"""Unit tests of the suite runner: discovery, filters, shards, classification, the
+version dimension (cells, unsupported runtimes, splitting one process's report by
+runtime), outputs."""
 import json
 import os
 import sys
@@ -10,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from suite import builds, classify, discover, outputs  # noqa: E402
+import isoreplay_suite  # noqa: E402
+from suite import builds, classify, discover, execute, outputs  # noqa: E402
 from suite.execute import Run  # noqa: E402
 from suite.lock import FolderBusy, FolderLock  # noqa: E402
 
@@ -161,13 +164,188 @@ class Classification(unittest.TestCase):
         cat, why = self.c(report(), findings=["ThreadSanitizer: data race x"], rc=0)
         self.assertEqual((classify.SANITIZER, "in isoreplay itself: ThreadSanitizer: data race x"), (cat, why))
 
+    def test_a_runtime_whose_child_never_started_is_unsupported(self):
+        why = ("the replay child for V8 12.4 never started: /n/bin/node: --bogus is not allowed in NODE_OPTIONS\n")
+        rep = report(outcome="error", internal_error=why, error_kind="runtime-unavailable",
+                     ending={"kind": "internal-error", "expected": "clean"},
+                     mismatches=[mm("ending", what="how the replay ended", expected="clean", got="internal error")])
+        self.assertEqual((classify.UNSUPPORTED, why.strip()), self.c(rep, rc=3))
+        self.assertIn(classify.UNSUPPORTED, classify.FAILURES)
+        # any other internal error stays one, and the text alone never makes one unsupported
+        self.assertEqual(classify.INTERNAL, self.c(report(outcome="error", internal_error="cannot fork",
+                                                          error_kind="internal"), rc=3)[0])
+        self.assertEqual(classify.INTERNAL, self.c(report(outcome="error", internal_error=why, error_kind="internal"),
+                                                   rc=3)[0])
+        self.assertEqual(classify.CRASH, self.c(failed(mm("ending", got="the replay child for V8 12.4 never started"),
+                                                       kind="signal"))[0])
+
     def test_every_new_category_is_a_failure(self):
-        for cat in (classify.UNRESOLVED, classify.INTERNAL, classify.KILLED, classify.MEMORY_LIMIT):
+        for cat in (classify.UNRESOLVED, classify.INTERNAL, classify.KILLED, classify.MEMORY_LIMIT, classify.UNSUPPORTED):
             self.assertIn(cat, classify.FAILURES)
-            run = Run(discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n"), "default", 0, cat)
+            run = Run(discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n"), "default", "13.6", 0, cat)
             self.assertTrue(run.failed, cat)
         self.assertNotIn(classify.SKIPPED, classify.FAILURES)
         self.assertNotIn(classify.MATCHED, classify.FAILURES)
+
+
+# A stand-in for isoreplay (versions --json; run --json FILE --v8 X... FILE): on 12.4 the
+# runtime's child never starts; on the others the replay passes, each child with a
+# sanitizer log of its own; with FAKE_OWN_FINDING, isoreplay itself leaves a log too.
+FAKE = r'''#!/usr/bin/python3
+import json, os, re, sys
+RTS = [{"name": n, "v8_version": n + ".1", "origin": "fake " + n, "node": None if n == "10.2" else "/fake/node", "addon": None}
+       for n in ("10.2", "12.4", "13.6")]
+a = sys.argv[1:]
+if a[:2] == ["versions", "--json"]:
+    print(json.dumps(RTS))
+    sys.exit(0)
+path, vs = a[a.index("--json") + 1], [a[i + 1] for i, x in enumerate(a) if x == "--v8"]
+log = re.search(r"log_path=([^:]*)", os.environ.get("TSAN_OPTIONS", ""))
+entries, rc = [], 0
+for k, v in enumerate(vs):
+    e = {"file": a[-1], "title": "t", "v8_version": v + ".1-node.1", "runtime": {"name": v, "origin": "fake", "node": None},
+         "outcome": "passed", "internal_error": None, "mismatches": [], "steps": [], "expected_at_end": [],
+         "ending": {"kind": "clean", "expected": "clean"}, "wall_ms": 250.0, "sanitizer_log": None}
+    if v == "12.4":
+        e.update(outcome="error", internal_error="the replay child for V8 12.4 never started: node: bad option\n",
+                 error_kind="runtime-unavailable",
+                 ending={"kind": "internal-error", "expected": "clean"})
+        rc = 3
+        print(f"{a[-1]}: ERROR on V8 {v}: isoreplay failed, so this run cannot pass: ...")
+    else:
+        if log:
+            e["sanitizer_log"] = f"{log.group(1)}.{1000 + k}"
+            open(e["sanitizer_log"], "w").write("SUMMARY: ThreadSanitizer: data race in the child\n")
+        print(f"{a[-1]}: mismatch: nothing really\n    expected: x\n{a[-1]}: PASS: every expectation met on V8 {v}")
+    entries.append(e)
+if log and os.environ.get("FAKE_OWN_FINDING"):
+    open(f"{log.group(1)}.999", "w").write("SUMMARY: ThreadSanitizer: data race in isoreplay\n")
+open(path, "w").write(json.dumps({"format": 1, "scenarios": entries}))
+print(f"{len(vs)} runs")
+sys.exit(rc)
+'''
+
+
+def fake_project(d: Path, build: str = "tsan", script: str = FAKE) -> Path:
+    """A project folder whose build's isoreplay is script."""
+    binary = builds.binary(d, build)
+    binary.parent.mkdir(parents=True)
+    binary.write_text(script)
+    binary.chmod(0o755)
+    return d
+
+
+def scenario_in(d: Path) -> discover.Scenario:
+    return discover.read_scenario(write(d, "scn/f/n.scn", 'title "n"\nT1: new A\nT1: dispose A\n'), d / "scn")
+
+
+class Versions(unittest.TestCase):
+    """A cell is (scenario, build, V8 version)."""
+
+    def test_versions_sort_as_numbers(self):
+        self.assertEqual(["9.8", "10.2", "12.4", "14.6", "x"], sorted(["x", "14.6", "10.2", "9.8", "12.4"],
+                                                                       key=builds.version_key))
+
+    def test_the_version_axis_is_what_v8_asks_else_every_runtime_any_build_lists(self):
+        listed = {"default": ["10.2", "12.4", "13.6", "14.6"], "tsan": ["10.2", "14.6"]}
+        self.assertEqual(["10.2", "12.4", "13.6", "14.6"], isoreplay_suite.choose_versions(None, listed))
+        self.assertEqual(["10.2", "13.6"], isoreplay_suite.choose_versions(["13.6", "10.2", "13.6"], listed))
+        with self.assertRaisesRegex(ValueError, r"^--v8 13\.7: no chosen build has that runtime \(they have: 10\.2, "):
+            isoreplay_suite.choose_versions(["13.7"], listed)
+
+    def test_a_runtime_a_build_lacks_is_an_unsupported_cell_and_no_process(self):
+        s = discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n")
+        listed = {"default": ["10.2", "12.4"], "tsan": ["10.2"]}
+        jobs, lacking = isoreplay_suite.plan([s], ["default", "tsan"], ["10.2", "12.4"], listed, 2, per_cell=False)
+        self.assertEqual(sorted([("default", 0, ("10.2", "12.4")), ("default", 1, ("10.2", "12.4")),
+                                 ("tsan", 0, ("10.2",)), ("tsan", 1, ("10.2",))]),
+                         sorted((b, k, tuple(vs)) for _, b, k, vs in jobs))
+        self.assertEqual([("tsan", "12.4", 0), ("tsan", "12.4", 1)], [(r.build, r.v8, r.repeat) for r in lacking])
+        self.assertTrue(all(r.category == classify.UNSUPPORTED and r.failed for r in lacking))
+        self.assertIn("the tsan build has no V8 12.4 runtime", lacking[0].reason)
+        jobs, _ = isoreplay_suite.plan([s], ["default"], ["10.2", "12.4"], listed, 1, per_cell=True)
+        self.assertEqual([["10.2"], ["12.4"]], sorted(vs for *_, vs in jobs))
+
+    def test_repeats_are_compared_per_cell_not_across_versions(self):
+        s = discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n")
+        clean = report(ending={"kind": "clean", "expected": "clean"})
+        crash = report(ending={"kind": "signal", "expected": "signal"})
+        # 10.2 and 14.6 differ from each other, each the same in its repeats: deterministic
+        runs = [Run(s, "default", v, k, classify.MATCHED, "", 0.1, rep) for v, rep in (("10.2", clean), ("14.6", crash))
+                for k in range(3)]
+        isoreplay_suite.check_repeats(runs)
+        self.assertEqual({classify.MATCHED}, {r.category for r in runs})
+        # 13.6 disagrees with itself: only its cell is nondeterministic
+        runs += [Run(s, "default", "13.6", k, classify.MATCHED, "", 0.1, rep) for k, rep in enumerate((clean, crash, clean))]
+        isoreplay_suite.check_repeats(runs)
+        self.assertEqual({("10.2", classify.MATCHED), ("14.6", classify.MATCHED), ("13.6", classify.NONDETERMINISTIC)},
+                         {(r.v8, r.category) for r in runs})
+
+    def test_the_text_report_is_split_by_runtime_for_display(self):
+        out = ("f.scn: PASS: every expectation met on V8 10.2\nf.scn: mismatch: how the replay ended\n"
+               "    expected: clean\n    got:      signal SEGV on V8 9.9\nf.scn: FAIL: 1 expectation not met on V8 12.4\n"
+               "f.scn: ERROR on V8 13.6: isoreplay failed, so this run cannot pass: the replay child for V8 13.6 never started\n"
+               "f.scn: SKIP (default build, V8 14.6): not there\n3 passed, 1 failed")
+        got = execute.split_output(out)
+        self.assertEqual(["10.2", "12.4", "13.6", "14.6"], list(got))
+        self.assertEqual("f.scn: PASS: every expectation met on V8 10.2", got["10.2"])
+        self.assertTrue(got["12.4"].startswith("f.scn: mismatch: how the replay ended\n"), got["12.4"])
+        self.assertTrue(got["12.4"].endswith("not met on V8 12.4"))
+        self.assertEqual("f.scn: SKIP (default build, V8 14.6): not there", got["14.6"])
+
+    def test_runtimes_come_from_versions_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            project = fake_project(Path(d))
+            self.assertEqual(["10.2", "12.4", "13.6"], [r["name"] for r in builds.runtimes(project, "tsan")])
+        with tempfile.TemporaryDirectory() as d:  # an isoreplay older than versions --json
+            project = fake_project(Path(d), script="#!/bin/sh\necho 'isoreplay: versions takes no argument' >&2\nexit 2\n")
+            with self.assertRaisesRegex(RuntimeError, r"tsan build.*exited 2: isoreplay: versions takes no argument.*"
+                                                      r"cmake --build --preset tsan"):
+                builds.runtimes(project, "tsan")
+
+    def test_one_process_split_into_a_classified_cell_per_runtime(self):
+        with tempfile.TemporaryDirectory() as d:
+            project, s, out = fake_project(Path(d)), scenario_in(Path(d)), Path(d) / "out"
+            runs = execute.run_cells(project, s, "tsan", ["10.2", "12.4", "13.6"], 0, out)
+            self.assertEqual([("10.2", classify.PASSED), ("12.4", classify.UNSUPPORTED), ("13.6", classify.PASSED)],
+                             [(r.v8, r.category) for r in runs])
+            self.assertEqual("the replay child for V8 12.4 never started: node: bad option", runs[1].reason)
+            self.assertEqual(("10.2.1-node.1", "12.4"), (runs[0].v8_version, runs[1].runtime["name"]))
+            self.assertEqual({3}, {r.returncode for r in runs})
+            self.assertEqual([0.25, 0.25], [runs[0].seconds, runs[2].seconds])  # each replay's own wall time
+            # each cell's output: its own verdict, with the mismatch lines before it
+            self.assertTrue(runs[0].output.endswith("PASS: every expectation met on V8 10.2"), runs[0].output)
+            self.assertNotIn("V8 13.6", runs[0].output)
+            self.assertIn("ERROR on V8 12.4", runs[1].output)
+            # each child's sanitizer log is its cell's, and a child's finding is not isoreplay's own
+            self.assertEqual([[str(out / "logs" / "f.n.tsan.1000")], [], [str(out / "logs" / "f.n.tsan.1002")]],
+                             [r.logs for r in runs])
+            self.assertTrue((out / "reports" / "f.n.tsan.json").is_file())
+            one = execute.run_one(project, s, "tsan", "13.6", 1, out)  # a process of its own
+            self.assertEqual(("13.6", classify.PASSED), (one.v8, one.category))
+            self.assertTrue((out / "reports" / "f.n.tsan.v8-13.6.1.json").is_file())
+
+    def test_a_finding_of_isoreplay_itself_fails_every_cell_of_its_process(self):
+        with tempfile.TemporaryDirectory() as d:
+            project, s, out = fake_project(Path(d)), scenario_in(Path(d)), Path(d) / "out"
+            with mock.patch.dict(os.environ, {"FAKE_OWN_FINDING": "1"}):
+                runs = execute.run_cells(project, s, "tsan", ["10.2", "13.6"], 0, out)
+            self.assertEqual([classify.SANITIZER] * 2, [r.category for r in runs])
+            self.assertEqual(["in isoreplay itself: ThreadSanitizer: data race in isoreplay"] * 2, [r.reason for r in runs])
+            self.assertIn(str(out / "logs" / "f.n.tsan.999"), runs[1].logs)
+
+    def test_a_runtime_missing_from_the_report_and_a_process_without_one(self):
+        with tempfile.TemporaryDirectory() as d:
+            script = FAKE.replace("for k, v in enumerate(vs):", "for k, v in enumerate(vs[:1]):")
+            project, s, out = fake_project(Path(d), script=script), scenario_in(Path(d)), Path(d) / "out"
+            runs = execute.run_cells(project, s, "tsan", ["10.2", "13.6"], 0, out)
+            self.assertEqual([(classify.PASSED, ""), (classify.INTERNAL, "isoreplay's report has no replay on V8 13.6")],
+                             [(r.category, r.reason) for r in runs])
+        with tempfile.TemporaryDirectory() as d:
+            project = fake_project(Path(d), script="#!/bin/sh\necho \"$0:1:1: error: nope\" >&2\nexit 2\n")
+            runs = execute.run_cells(project, scenario_in(Path(d)), "tsan", ["10.2", "13.6"], 0, Path(d) / "out")
+            self.assertEqual([classify.UNRESOLVED] * 2, [r.category for r in runs])
+            self.assertEqual(["10.2", "13.6"], [r.v8 for r in runs])
 
 
 class Environment(unittest.TestCase):
@@ -226,33 +404,63 @@ class Outputs(unittest.TestCase):
     def test_xml_invalid_characters_are_stripped(self):
         self.assertEqual("a\tb\nc", outputs.xml_text("a\x00\tb\x1b\nc\ufffe"))
 
-    def test_junit_carries_the_build_in_the_classname_and_parses(self):
+    def test_junit_carries_the_build_and_the_version_in_the_classname_and_parses(self):
         s = discover.Scenario(path=Path("/x/f/n.scn"), rel="f/n.scn", family="f", name="n",
                               title='<script>alert(1)</script>\x07', tags=())
-        ok = Run(s, "asan", 0, classify.PASSED, "", 0.5, report(), [], "")
-        bad = Run(s, "tsan", 0, classify.CRASH, "killed by SIGSEGV\x00", 0.25, None, [], "out\x1b[31m")
-        skip = Run(s, "default", 0, classify.SKIPPED, "needs debug V8", 0.0, None, [], "")
+        ok = Run(s, "asan", "12.4", 0, classify.PASSED, "", 0.5, report(v8_version="12.4.254.21-node.21"), [], "")
+        bad = Run(s, "tsan", "13.6", 0, classify.CRASH, "killed by SIGSEGV\x00", 0.25, None, [], "out\x1b[31m")
+        skip = Run(s, "default", "14.6", 0, classify.SKIPPED, "needs debug V8", 0.0, None, [], "")
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / "junit.xml"
             outputs.write_junit(path, [ok, bad, skip], 1.0)
             root = ET.parse(path).getroot()
-            self.assertEqual(("3", "1", "1"), (root.get("tests"), root.get("failures"), root.get("skipped")))
+            self.assertEqual(("3", "1", "1", "0"), (root.get("tests"), root.get("failures"), root.get("skipped"),
+                                                    root.get("errors")))
             cases = root.findall(".//testcase")
-            self.assertEqual({"isoreplay.asan.f", "isoreplay.tsan.f", "isoreplay.default.f"}, {c.get("classname") for c in cases})
-            failure = root.find(".//testcase[@classname='isoreplay.tsan.f']/failure")
+            self.assertEqual({"isoreplay.asan.v8-12.4.f", "isoreplay.tsan.v8-13.6.f", "isoreplay.default.v8-14.6.f"},
+                             {c.get("classname") for c in cases})
+            self.assertEqual(["isoreplay.asan.v8-12.4", "isoreplay.tsan.v8-13.6", "isoreplay.default.v8-14.6"],
+                             [x.get("name") for x in root.findall("testsuite")])
+            full = root.find("testsuite[@name='isoreplay.asan.v8-12.4']/properties/property[@name='v8_version']")
+            self.assertEqual("12.4.254.21-node.21", full.get("value"))
+            failure = root.find(".//testcase[@classname='isoreplay.tsan.v8-13.6.f']/failure")
             self.assertEqual("crash: killed by SIGSEGV", failure.get("message"))
             self.assertEqual("out[31m", failure.text)
             self.assertEqual("needs debug V8", root.find(".//skipped").get("message"))
             res = Path(d) / "results.json"
             outputs.write_results(res, [ok, bad, skip], {"wall_s": 1.0})
             doc = json.loads(res.read_text())
-            self.assertEqual({"runs": 3, "passed": 1, "failed": 1, "skipped": 1}, {k: doc["summary"][k] for k in ("runs", "passed", "failed", "skipped")})
-            self.assertEqual("tsan", doc["runs"][1]["build"])
+            self.assertEqual({"runs": 3, "passed": 1, "failed": 1, "skipped": 1, "unsupported": 0},
+                             {k: doc["summary"][k] for k in ("runs", "passed", "failed", "skipped", "unsupported")})
+            self.assertEqual(("tsan", "13.6", None), (doc["runs"][1]["build"], doc["runs"][1]["v8"], doc["runs"][1]["v8_version"]))
+            self.assertEqual(("12.4", "12.4.254.21-node.21"), (doc["runs"][0]["v8"], doc["runs"][0]["v8_version"]))
+            self.assertEqual(2, doc["format"])
+
+    def test_an_unsupported_cell_is_an_error_in_junit_and_counted_apart(self):
+        s = discover.Scenario(path=Path("/x/f/n.scn"), rel="f/n.scn", family="f", name="n", title="t")
+        ok = Run(s, "tsan", "10.2", 0, classify.PASSED, "", 0.5, report(), [], "")
+        no = execute.unsupported(s, "tsan", "13.6", 0, ["10.2", "12.4"])
+        self.assertEqual((classify.UNSUPPORTED, True), (no.category, no.failed))
+        self.assertEqual("the tsan build has no V8 13.6 runtime (`isoreplay versions` lists 10.2, 12.4)", no.reason)
+        with tempfile.TemporaryDirectory() as d:
+            outputs.write_junit(Path(d) / "junit.xml", [ok, no], 1.0)
+            root = ET.parse(Path(d) / "junit.xml").getroot()
+            self.assertEqual(("2", "0", "1"), (root.get("tests"), root.get("failures"), root.get("errors")))
+            err = root.find(".//testcase[@classname='isoreplay.tsan.v8-13.6.f']/error")
+            self.assertEqual(("unsupported", f"unsupported: {no.reason}"), (err.get("type"), err.get("message")))
+            outputs.write_results(Path(d) / "results.json", [ok, no], {})
+            doc = json.loads((Path(d) / "results.json").read_text())
+            self.assertEqual((1, 1, 1), (doc["summary"]["passed"], doc["summary"]["failed"], doc["summary"]["unsupported"]))
+            self.assertEqual({"10.2": {"runs": 1, "passed": 1, "failed": 0, "skipped": 0, "unsupported": 0},
+                              "13.6": {"runs": 1, "passed": 0, "failed": 1, "skipped": 0, "unsupported": 1}},
+                             doc["summary"]["by_build_version"]["tsan"])
+            self.assertEqual(("unsupported", True, "13.6"), (doc["runs"][1]["result"], doc["runs"][1]["failed"],
+                                                              doc["runs"][1]["v8"]))
 
     def test_an_unresolved_run_carries_its_diagnostic_into_results_and_junit(self):
         s = discover.Scenario(path=Path("/s/bad/x.scn"), rel="bad/x.scn", family="bad", name="x", title="x")
         out = f"{DIAG}\n  T1: enter B\n            ^"
-        bad = Run(s, "default", 0, classify.UNRESOLVED, DIAG, 0.1, None, [], out, 2)
+        bad = Run(s, "default", "10.2", 0, classify.UNRESOLVED, DIAG, 0.1, None, [], out, 2)
         with tempfile.TemporaryDirectory() as d:
             outputs.write_results(Path(d) / "results.json", [bad], {})
             run = json.loads((Path(d) / "results.json").read_text())["runs"][0]
