@@ -39,7 +39,7 @@ static void die(const char *what, const char *msg) {
 
 /* One op through the probe; exits on any status but OK. */
 static int call(v8p_session *s, ck_op op, int iso, const char *name) {
-  v8p_call c = {op, iso, name, 0, -1, NULL, NULL, 0};
+  v8p_call c = {.op = op, .isolate = iso, .name = name, .task = -1};
   v8p_result r;
   if (v8p_do(s, &c, &r) != V8P_OK) die(ck_op_name(op), r.message);
   v8p_result_clear(&r);
@@ -91,7 +91,7 @@ static double probe_lifetimes(void) {
   v8p_session *s = open_session();
   double t0 = now_ns();
   for (int i = 0; i < LIFETIMES; i++) {
-    v8p_call c = {CK_CONTEXT, 0, NULL, 0, -1, NULL, NULL, 0};
+    v8p_call c = {.op = CK_CONTEXT, .task = -1};
     v8p_result r;
     int a = call(s, CK_NEW, 0, "A");
     call(s, CK_ENTER, a, NULL);

@@ -14,7 +14,11 @@ void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 
 static _Thread_local int quiet_depth;  /* quiet levels this thread has entered */
-static _Thread_local int loud_saved;   /* levels left by witness_loud_begin() */
+/* Levels left by each witness_loud_begin(), innermost last: a block's callback runs
+ * quiet steps, with loud V8 calls of their own, inside a loud V8 call. */
+enum { LOUD_NESTING = 64 };
+static _Thread_local int loud_saved[LOUD_NESTING];
+static _Thread_local int loud_top;
 
 static void quiet_on(void) {
   AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
@@ -40,15 +44,20 @@ void witness_quiet_end(void) {
 }
 
 void witness_loud_begin(void) {
-  loud_saved = quiet_depth;
-  for (int i = 0; i < loud_saved; i++) quiet_off();
+  int saved = quiet_depth;
+  if (loud_top < LOUD_NESTING) loud_saved[loud_top] = saved;
+  loud_top++;
+  for (int i = 0; i < saved; i++) quiet_off();
   quiet_depth = 0;
 }
 
 void witness_loud_end(void) {
-  for (int i = 0; i < loud_saved; i++) quiet_on();
-  quiet_depth = loud_saved;
-  loud_saved = 0;
+  if (loud_top == 0) return;
+  loud_top--;
+  int saved = loud_top < LOUD_NESTING ? loud_saved[loud_top] : 0;
+  for (int i = 0; i < quiet_depth; i++) quiet_off();  /* levels left open inside */
+  for (int i = 0; i < saved; i++) quiet_on();
+  quiet_depth = saved;
 }
 
 void witness_acquire(void *addr) { __tsan_acquire(addr); }

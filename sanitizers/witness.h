@@ -28,7 +28,8 @@ extern "C" {
 #ifdef ISOREPLAY_TSAN
 void witness_quiet_begin(void);
 void witness_quiet_end(void);
-/* Leaves every quiet level of this thread; witness_loud_end() restores them. */
+/* Leaves every quiet level of this thread; witness_loud_end() restores them. Nests (a
+ * block's callback runs quiet steps with loud calls of their own inside a loud call). */
 void witness_loud_begin(void);
 void witness_loud_end(void);
 void witness_acquire(void *addr);

@@ -18,19 +18,46 @@ class Sim {
 
   // Feeds "THREAD[/TASK]: op ISOLATE" and returns the codes raised, sorted, joined by ",".
   std::string op(const std::string& who, ck_op op, const std::string& iso = "") {
+    int id = CK_NONE;
+    if (!iso.empty()) id = (op == CK_NEW) ? fresh(iso) : isos_.at(iso);
+    return feed(who, op, id, 0, 0);
+  }
+  std::string feed(const std::string& who, ck_op op, int id, int object, int block) {
     std::string thread = who, task;
     size_t slash = who.find('/');
     if (slash != std::string::npos) {
       thread = who.substr(0, slash);
       task = who.substr(slash + 1);
     }
-    int id = CK_NONE;
-    if (!iso.empty()) id = (op == CK_NEW) ? fresh(iso) : isos_.at(iso);
-    ck_event ev = {op, thread_id(thread), task.empty() ? -1 : task_id(task), id, ++step_};
+    ck_event ev = {op, thread_id(thread), task.empty() ? -1 : task_id(task), id, ++step_, object, line_, block};
+    line_ = 0;
     size_t first = ck_violation_count(ck_);
     ck_feed(ck_, &ev);
     return codes(first);
   }
+  // A handle op: global/persistent H of ISO (registers it), open/reset/weak H.
+  std::string handle(const std::string& who, ck_op op, const std::string& h, const std::string& iso = "") {
+    if (op == CK_GLOBAL || op == CK_PERSISTENT) {
+      handles_[h] = ck_add_handle(ck_, h.c_str(), isos_.at(iso), op == CK_PERSISTENT);
+      handle_iso_[h] = iso;
+    }
+    return feed(who, op, isos_.at(handle_iso_.at(h)), handles_.at(h), 0);
+  }
+  // spawn/join (a thread), send/recv (a channel), acquire/release (a mutex) by name.
+  std::string sync(const std::string& who, ck_op op, const std::string& name) {
+    ck_sync_kind k = op == CK_SPAWN || op == CK_JOIN ? CK_SYNC_THREAD
+                     : op == CK_SEND || op == CK_RECV ? CK_SYNC_CHANNEL : CK_SYNC_MUTEX;
+    return feed(who, op, CK_NONE, ck_sync_id(ck_, k, name.c_str()), 0);
+  }
+  // run ISO in a context of OTHER; gc ISO with a block.
+  std::string run_in(const std::string& who, const std::string& iso, const std::string& other) {
+    return feed(who, CK_RUN, isos_.at(iso), isos_.at(other), 0);
+  }
+  std::string gc_block(const std::string& who, const std::string& iso) { return feed(who, CK_GC, isos_.at(iso), 0, 1); }
+  // The next step's source line (messages name it); 0: none.
+  void at_line(int line) { line_ = line; }
+  bool waiting(const std::string& thread) { return ck_waiting(ck_, thread_id(thread)); }
+  int gc_collected(const std::string& thread) { return ck_gc_collected(ck_, thread_id(thread)); }
   void acquired(const std::string& thread, const std::string& iso) {
     ck_acquired(ck_, thread_id(thread), isos_.at(iso));
   }
@@ -48,6 +75,7 @@ class Sim {
     ck_end(ck_, ++step_);
     return codes(first);
   }
+  int step() const { return step_; }
   const ck_violation* last() const {
     size_t n = ck_violation_count(ck_);
     return n ? ck_violation_at(ck_, n - 1) : nullptr;
@@ -88,8 +116,9 @@ class Sim {
   }
 
   ck_checker* ck_;
-  std::map<std::string, int> threads_, tasks_, isos_;
-  int step_ = 0;
+  std::map<std::string, int> threads_, tasks_, isos_, handles_;
+  std::map<std::string, std::string> handle_iso_;
+  int step_ = 0, line_ = 0;
 };
 
 #endif

@@ -162,7 +162,7 @@ TEST(UseAfterDispose, EnterAfterDisposeIsVetoed) {
   Sim s;
   s.op("main", CK_NEW, "A");
   s.op("main", CK_DISPOSE, "A");
-  ck_event ev = {CK_ENTER, 0, -1, s.iso("A"), 9};
+  ck_event ev = {CK_ENTER, 0, -1, s.iso("A"), 9, 0, 0, 0};
   EXPECT_TRUE(ck_would_use_freed(s.ck(), &ev));
   EXPECT_EQ("use-after-dispose", s.op("main", CK_ENTER, "A"));
   EXPECT_EQ("none", s.ideal("main"));
@@ -295,6 +295,7 @@ TEST(WrongThread, CreatedOnOneThreadUsedOnAnotherUnderLockerIsClean) {
   EXPECT_EQ("", s.op("T1", CK_LOCK, "A"));
   EXPECT_EQ("", s.op("T1", CK_ENTER, "A"));
   EXPECT_EQ("", s.op("T1", CK_RUN, "A"));
+  s.run_done("T1", "A");
   EXPECT_EQ("", s.op("T1", CK_EXIT, "A"));
   EXPECT_EQ("", s.op("T1", CK_UNLOCK, "A"));
 }
@@ -303,10 +304,15 @@ TEST(WrongThread, TaskResumedOnAnotherWorkerWhileEntered) {
   Sim s;
   s.op("w1/t1", CK_NEW, "A");
   s.op("w1/t1", CK_ENTER, "A");
-  EXPECT_EQ("suspend-while-entered", s.op("w1/t1", CK_AWAIT));
-  // Never together with unlocked-shared, though w1 still has A entered.
-  EXPECT_EQ("not-entered,wrong-thread", s.op("w2/t1", CK_RUN, "A"));
-  const ck_violation* wrong = ck_violation_at(s.ck(), ck_violation_count(s.ck()) - 2);
+  EXPECT_EQ("", s.op("w1/t1", CK_AWAIT));
+  int await_step = s.step();
+  // Never together with unlocked-shared, though w1 still has A entered; the await that
+  // left A entered on w1 is now a warning, at the await.
+  EXPECT_EQ("not-entered,suspend-while-entered,wrong-thread", s.op("w2/t1", CK_RUN, "A"));
+  const ck_violation* suspend = ck_violation_at(s.ck(), ck_violation_count(s.ck()) - 2);
+  EXPECT_EQ(CK_SUSPEND_WHILE_ENTERED, suspend->code);
+  EXPECT_EQ(await_step, suspend->step);
+  const ck_violation* wrong = ck_violation_at(s.ck(), ck_violation_count(s.ck()) - 3);
   EXPECT_EQ(CK_WRONG_THREAD, wrong->code);
   EXPECT_NE(nullptr, strstr(wrong->message,
                             "task t1 resumed on w2 while its isolate A is "
@@ -349,9 +355,19 @@ TEST(LockingRequired, HandleScopeWithoutLockerAfterLockerUse) {
   s.op("T2", CK_CONTEXT, "A");
   s.op("T2", CK_EXIT, "A");
   s.op("T2", CK_UNLOCK, "A");
-  EXPECT_EQ("", s.op("T1", CK_ENTER, "A"));  // last use was under a Locker: no wrong-thread
+  // last use was under a Locker: no wrong-thread; but every use needs the Locker now
+  EXPECT_EQ("locking-required", s.op("T1", CK_ENTER, "A"));
   EXPECT_EQ("locking-required", s.op("T1", CK_CONTEXT, "A"));
   EXPECT_EQ("locking-required", s.op("T1", CK_RUN, "A"));
+  s.run_done("T1", "A");
+  EXPECT_EQ("locking-required", s.op("T1", CK_GC, "A"));
+  EXPECT_EQ("locking-required", s.op("T1", CK_EXIT, "A"));
+  EXPECT_NE(nullptr, strstr(s.last()->message, "T1 exits A without its v8::Locker")) << s.last()->message;
+  // Terminate and its kin stay legal from any thread.
+  EXPECT_EQ("", s.op("T3", CK_TERMINATE, "A"));
+  EXPECT_EQ("", s.op("T3", CK_MEMORY_PRESSURE, "A"));
+  // The last user may dispose it without a Locker once nobody holds it or has it entered.
+  EXPECT_EQ("", s.op("T1", CK_DISPOSE, "A"));
 }
 
 TEST(LockingRequired, TheFlagIsPerIsolate) {
@@ -387,12 +403,44 @@ TEST(LockerMisuse, UnlockerWithoutLocker) {
   EXPECT_EQ("locker-misuse", s.op("main", CK_UNLOCKER, "A"));
 }
 
-TEST(LockerMisuse, UnlockerWhileEntered) {
+TEST(LockerMisuse, AnUnlockerWhileEnteredIsV8sPatternForBlockingCalls) {
   Sim s;
   s.op("main", CK_NEW, "A");
   s.op("main", CK_LOCK, "A");
   s.op("main", CK_ENTER, "A");
-  EXPECT_EQ("locker-misuse", s.op("main", CK_UNLOCKER, "A"));
+  s.op("main", CK_RUN, "A");  // a callback of this run blocks (Atomics.wait, isolated-vm)
+  EXPECT_EQ("", s.op("main", CK_UNLOCKER, "A"));
+  for (ck_op op : {CK_LOCK, CK_ENTER, CK_RUN}) EXPECT_EQ("", s.op("T2", op, "A")) << ck_op_name(op);
+  s.run_done("T2", "A");
+  for (ck_op op : {CK_EXIT, CK_UNLOCK}) EXPECT_EQ("", s.op("T2", op, "A")) << ck_op_name(op);
+  EXPECT_EQ("", s.op("main", CK_RELOCK, "A"));
+  // A thread that uses A without the Locker meanwhile is the violation, on its own step.
+  EXPECT_EQ("", s.op("main", CK_UNLOCKER, "A"));
+  EXPECT_EQ("locking-required,unlocked-shared", s.op("T3", CK_ENTER, "A"));
+}
+
+TEST(LockerMisuse, ReleasingTheLockerWhileStillEntered) {
+  Sim s;
+  s.op("main", CK_NEW, "A");
+  s.op("T1", CK_LOCK, "A");
+  s.op("T1", CK_LOCK, "A");
+  s.op("T1", CK_ENTER, "A");
+  EXPECT_EQ("", s.op("T1", CK_UNLOCK, "A"));  // a nested Locker: still held
+  EXPECT_EQ("locker-misuse", s.op("T1", CK_UNLOCK, "A"));
+  EXPECT_NE(nullptr, strstr(s.last()->message, "while it still has A entered")) << s.last()->message;
+  EXPECT_EQ("locking-required", s.op("T1", CK_EXIT, "A"));
+}
+
+TEST(LockerMisuse, UnlockingTheLockerARunOnTheStackRunsUnder) {
+  Sim s;
+  s.op("main", CK_NEW, "A");
+  s.op("T1", CK_LOCK, "A");
+  s.op("T1", CK_ENTER, "A");
+  s.op("T1", CK_RUN, "A");  // its host() callback runs the next steps
+  EXPECT_EQ("", s.op("T1", CK_LOCK, "A"));
+  EXPECT_EQ("", s.op("T1", CK_UNLOCK, "A"));  // its own nested Locker
+  EXPECT_EQ("locker-misuse", s.op("T1", CK_UNLOCK, "A"));
+  EXPECT_NE(nullptr, strstr(s.last()->message, "its own run, still on the stack")) << s.last()->message;
 }
 
 TEST(LockerMisuse, RelockWithoutUnlocker) {
@@ -411,8 +459,10 @@ TEST(LockerMisuse, DocumentedExitUnlockerEnterPatternIsClean) {
     EXPECT_EQ("", s.op("T2", op, "A")) << ck_op_name(op);
     if (op == CK_RUN) s.run_done("T2", "A");
   }
-  for (ck_op op : {CK_RELOCK, CK_ENTER, CK_RUN, CK_EXIT, CK_UNLOCK})
+  for (ck_op op : {CK_RELOCK, CK_ENTER, CK_RUN, CK_EXIT, CK_UNLOCK}) {
     EXPECT_EQ("", s.op("T1", op, "A")) << ck_op_name(op);
+    if (op == CK_RUN) s.run_done("T1", "A");
+  }
   EXPECT_EQ(-1, ck_lock_owner(s.ck(), s.iso("A")));
 }
 
@@ -444,13 +494,34 @@ TEST(ThreadExitEntered, CleanExitBeforeEnd) {
 
 // ---- suspend-while-entered --------------------------------------------------------
 
-TEST(SuspendWhileEntered, AwaitWithTheIsolateEnteredIsAWarning) {
+TEST(SuspendWhileEntered, AnotherTaskRunningInsideIsAWarningAtTheAwait) {
   Sim s;
   s.op("w1/t1", CK_NEW, "A");
   s.op("w1/t1", CK_ENTER, "A");
-  EXPECT_EQ("suspend-while-entered", s.op("w1/t1", CK_AWAIT));
+  EXPECT_EQ("", s.op("w1/t1", CK_AWAIT));
+  int await_step = s.step();
+  EXPECT_EQ("suspend-while-entered", s.op("w1/t2", CK_NEW, "B"));
   EXPECT_EQ(CK_WARNING, s.last()->severity);
   EXPECT_EQ(0, s.last()->task);
+  EXPECT_EQ(await_step, s.last()->step);
+  EXPECT_NE(nullptr, strstr(s.last()->message, "task t2 then ran on w1")) << s.last()->message;
+  EXPECT_EQ("", s.op("w1/t2", CK_ENTER, "B"));  // once per await
+}
+
+TEST(SuspendWhileEntered, ADedicatedThreadPerRuntimeIsClean) {
+  Sim s(CK_MODEL_RUSTY_V8);
+  s.op("rt1/t1", CK_NEW, "A");
+  s.op("rt2/t2", CK_NEW, "B");
+  EXPECT_EQ("", s.op("rt1/t1", CK_AWAIT));
+  EXPECT_EQ("", s.op("rt2/t2", CK_AWAIT));
+  EXPECT_EQ("", s.op("rt1/t1", CK_RUN, "A"));  // the same task resumes: nothing ran inside
+  s.run_done("rt1", "A");
+  EXPECT_EQ("", s.op("rt2/t2", CK_RUN, "B"));
+  s.run_done("rt2", "B");
+  EXPECT_EQ("", s.op("rt1", CK_CHECK_CURRENT));
+  EXPECT_EQ("", s.op("rt1/t1", CK_AWAIT));
+  EXPECT_EQ("", s.op("rt1/t1", CK_DROP, "A"));
+  EXPECT_EQ("", s.op("rt2/t2", CK_DROP, "B"));
 }
 
 TEST(SuspendWhileEntered, AnotherTasksEntryIsNotThisTasksConcern) {

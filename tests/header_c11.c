@@ -10,10 +10,11 @@
 
 int header_c11_uses(void);
 int header_c11_uses(void) {
-  v8p_call call = {CK_ENTER, 1, NULL, 0, -1, NULL, NULL, 0};
+  v8p_call call = {.op = CK_ENTER, .isolate = 1, .task = -1, .context_of = CK_NONE};
+  ck_event ev = {.op = CK_OPEN, .thread = 0, .task = -1, .isolate = 1, .step = 1, .object = 1};
   v8p_result r;
   iso_err e;
   (void)e;
   (void)r;
-  return (int)call.op + (int)sizeof(ck_violation) + (int)V8P_OK;
+  return (int)call.op + (int)ev.op + (int)sizeof(ck_violation) + (int)V8P_OK;
 }

@@ -12,28 +12,14 @@ extern "C" {
 }
 #include <fcntl.h>
 
+#include "parse_util.h"
 #include "test_util.h"
 
 namespace {
 
-struct Parsed {
-  scenario* s = nullptr;
-  std::string diag;
-  ~Parsed() { scn_free(s); }
-};
-
-void Parse(const std::string& text, Parsed* p, const char* path = "t.scn") {
-  iso_err err{};
-  if (scn_parse(path, text.data(), text.size(), &p->s, &err)) p->diag = err.msg;
-}
-
-// Parses text that must fail; returns the diagnostic.
-std::string Bad(const std::string& text) {
-  Parsed p;
-  Parse(text, &p);
-  EXPECT_EQ(nullptr, p.s) << "expected an error for:\n" << text;
-  return p.diag;
-}
+using parseutil::Bad;
+using parseutil::Parse;
+using parseutil::Parsed;
 
 const std::string kHead = "title \"t\"\n";
 

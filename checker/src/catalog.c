@@ -1,6 +1,6 @@
 /* catalog.c — names, severities, summaries and fixes of the violation codes and ops.
  * The text here is what users read next to every violation; docs/violations.md
- * expands each entry with an example and what V8 10.2 does. */
+ * expands each entry with an example and what each V8 version does. */
 #include "checker.h"
 
 #include <string.h>
@@ -35,11 +35,12 @@ static const code_info CODES[CK_CODE_COUNT] = {
     "errors included (Isolate::Scope ends before Dispose). Dispose on the owning thread "
     "after it has let go; other threads ask it to finish by message."},
   [CK_DISPOSE_LOCKED] = {"dispose-locked", CK_ERROR,
-    "Dispose while another thread holds the isolate's Locker",
-    "Dispose only after every other thread has released its v8::Locker: join or signal "
-    "the user threads first, then take the Locker yourself (or none is held) and dispose."},
+    "Dispose while a thread, the disposing one included, holds the isolate's Locker",
+    "Dispose only after every thread has released its v8::Locker, the disposing thread "
+    "included: join or signal the user threads first, let your own Locker go out of scope "
+    "(Isolate::Scope and Locker end), then dispose with no Locker held."},
   [CK_USE_AFTER_DISPOSE] = {"use-after-dispose", CK_ERROR,
-    "an operation on an isolate that has been disposed",
+    "an operation on an isolate that has been disposed (said once per isolate and thread)",
     "Never keep a raw Isolate* past Dispose. Cross-thread control goes through a handle "
     "that is invalidated on dispose (like rusty_v8's IsolateHandle, whose terminate then "
     "returns false), and users stop before the owner disposes."},
@@ -59,25 +60,33 @@ static const code_info CODES[CK_CODE_COUNT] = {
     "async task must exit its isolate before it can resume on another worker, or run on "
     "a dedicated thread."},
   [CK_LOCKING_REQUIRED] = {"locking-required", CK_ERROR,
-    "context or run without the Locker of an isolate that has been locked before",
+    "a use (enter, exit, context, run, gc, handles, heap-stats) without the Locker of an "
+    "isolate that has been locked before",
     "Once any thread has used a v8::Locker on an isolate, every thread must hold its "
-    "Locker for every use: take v8::Locker before Isolate::Scope and HandleScope."},
+    "Locker for every use: take v8::Locker before Isolate::Scope and HandleScope, and end "
+    "Isolate::Scope before the Locker. Only the last user may dispose it without one, "
+    "after its own Locker is gone."},
   [CK_LOCKER_MISUSE] = {"locker-misuse", CK_ERROR,
-    "unlock without holding the Locker, an Unlocker without a Locker, or while entered",
-    "Pair each v8::Locker with its destructor on the same thread (RAII). Use v8::Unlocker "
-    "only inside a Locker and after Exit: Exit; { Unlocker u(isolate); ... }; Enter."},
+    "unlock or an Unlocker without holding the Locker, or the Locker released while the "
+    "thread is still entered or a run on its stack runs under it",
+    "Pair each v8::Locker with its destructor on the same thread (RAII), declared before "
+    "Isolate::Scope so the scope ends first. Inside a callback of a running script, let "
+    "other threads in with a v8::Unlocker, never by destroying the Locker the script "
+    "runs under."},
   [CK_THREAD_EXIT_ENTERED] = {"thread-exit-entered", CK_ERROR,
     "a thread ends with isolates still entered or locked",
     "Exit and unlock on every path before the thread ends, errors and early returns "
     "included: Locker and Isolate::Scope as RAII objects on the thread's own stack."},
   [CK_SUSPEND_WHILE_ENTERED] = {"suspend-while-entered", CK_WARNING,
-    "a task suspends while its isolate is entered on the thread",
+    "a task suspends with its isolate entered, and something else then runs on that thread",
     "Do not hold an isolate entered across an await: exit before suspending and enter "
     "again around each poll, or give the runtime its own dedicated thread."},
   [CK_DEADLOCK] = {"deadlock", CK_ERROR,
-    "a step blocks forever on a Locker that is never released",
-    "Release every v8::Locker on every path (RAII), take Lockers of several isolates in "
-    "one global order, and use an Unlocker around blocking waits."},
+    "a step blocks forever: a Locker or mutex never released, a message never sent, a "
+    "thread that never ends",
+    "Release every v8::Locker and mutex on every path (RAII), take them in one global "
+    "order, use an Unlocker around blocking waits inside a script, and make sure every "
+    "wait (recv, join) has a sender or an end that does not itself wait on the waiter."},
   [CK_LEAKED_ISOLATE] = {"leaked-isolate", CK_WARNING,
     "the scenario ends with an isolate never disposed",
     "Dispose every isolate on every path, errors included, after exiting it and "
@@ -87,6 +96,21 @@ static const code_info CODES[CK_CODE_COUNT] = {
     "This is release V8 silently corrupting the thread's current isolate after an "
     "earlier misuse; fix the error reported at or before this step (usually an "
     "out-of-order exit or drop) and the divergence disappears."},
+  [CK_GLOBAL_AFTER_DISPOSE] = {"global-after-dispose", CK_ERROR,
+    "a v8::Global or v8::Persistent opened or reset after its isolate was disposed",
+    "Reset (or drop) every Global of an isolate before disposing it: keep them in an "
+    "object the isolate's owner destroys first, or clear them in a hook that runs before "
+    "Dispose. A handle's destructor after Dispose writes into freed memory."},
+  [CK_CROSS_ISOLATE] = {"cross-isolate", CK_ERROR,
+    "a handle or context of one isolate used while another isolate is current",
+    "A handle and a context belong to the isolate that made them: open a Global only "
+    "with its own isolate entered (Local::New(owner, global)), and pass data between "
+    "isolates as serialized values (ValueSerializer, JSON, bytes), never as handles."},
+  [CK_LEAKED_GLOBAL] = {"leaked-global", CK_WARNING,
+    "the scenario ends with a v8::Global never reset whose isolate was disposed first",
+    "Reset every Global before its isolate is disposed (its destructor would reset it "
+    "in freed handle storage), or tie the Globals' lifetime to an owner destroyed before "
+    "the isolate."},
 };
 
 static const char *const OPS[CK_OP_COUNT] = {
@@ -97,6 +121,11 @@ static const char *const OPS[CK_OP_COUNT] = {
   [CK_CANCEL_TERMINATE] = "cancel-terminate", [CK_INTERRUPT] = "interrupt",
   [CK_IS_TERMINATING] = "is-terminating", [CK_CHECK_CURRENT] = "check",
   [CK_AWAIT] = "await", [CK_WAIT] = "wait", [CK_THREAD_END] = "end",
+  [CK_GLOBAL] = "global", [CK_PERSISTENT] = "persistent", [CK_OPEN] = "open",
+  [CK_RESET] = "reset", [CK_WEAK] = "weak", [CK_HEAP_STATS] = "heap-stats",
+  [CK_MEMORY_PRESSURE] = "memory-pressure", [CK_SPAWN] = "spawn", [CK_JOIN] = "join",
+  [CK_SEND] = "send", [CK_RECV] = "recv", [CK_ACQUIRE] = "acquire",
+  [CK_RELEASE] = "release", [CK_BLOCK_END] = "}",
 };
 
 const char *ck_code_name(ck_code code) {
@@ -132,7 +161,17 @@ const char *ck_op_name(ck_op op) { return (unsigned)op < CK_OP_COUNT ? OPS[op] :
 int ck_op_is_use(ck_op op) {
   switch (op) {
   case CK_NEW: case CK_ENTER: case CK_EXIT: case CK_CONTEXT: case CK_RUN: case CK_GC:
-  case CK_DISPOSE: case CK_DROP:
+  case CK_DISPOSE: case CK_DROP: case CK_GLOBAL: case CK_PERSISTENT: case CK_OPEN:
+  case CK_RESET: case CK_WEAK: case CK_HEAP_STATS:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+int ck_op_is_sync(ck_op op) {
+  switch (op) {
+  case CK_SPAWN: case CK_JOIN: case CK_SEND: case CK_RECV: case CK_ACQUIRE: case CK_RELEASE:
     return 1;
   default:
     return 0;

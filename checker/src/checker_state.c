@@ -1,6 +1,8 @@
-/* checker_state.c — the checker's state: creation, thread slots, tasks and isolate
- * lifetimes, names and queries. The transitions are in checker.c. */
+/* checker_state.c — the checker's state: creation, thread slots, tasks, isolate
+ * lifetimes, handles and sync objects, names and queries. The transitions are in
+ * checker.c, checker_lock.c and checker_handle.c. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,13 +23,22 @@ ck_checker *ck_new(ck_model model) {
 
 void ck_free(ck_checker *ck) {
   if (!ck) return;
-  for (int t = 0; t < ck->nslots; t++) free(slot(ck, t)->stack);
+  for (int t = 0; t < ck->nslots; t++) {
+    free(slot(ck, t)->stack);
+    free(slot(ck, t)->runs);
+  }
   for (int c = 0; c < CK_CHUNKS; c++) free(ck->chunks[c]);
   for (size_t i = 0; i < ck->nserials; i++) free(ck->names[i]);
   for (size_t i = 1; i < ck->nisos; i++) {
     free(ck->isos[i].name);
     free(ck->isos[i].pt);
+    free(ck->isos[i].told);
   }
+  for (size_t i = 1; i < ck->nhandles; i++) free(ck->handles[i].name);
+  for (int k = 0; k < 3; k++) strmap_free(&ck->sync_by_name[k]);
+  for (size_t i = 1; i < ck->nsyncs; i++) free(ck->syncs[i].name);
+  free(ck->handles);
+  free(ck->syncs);
   for (size_t i = 0; i < ck->ntasks; i++) free(ck->tasks[i].name);
   free(ck->names);
   free(ck->slot_of);
@@ -62,9 +73,10 @@ int ck_add_thread(ck_checker *ck, const char *name) {
   }
   cthread *th = slot(ck, t);
   entry *stack = th->stack;
-  size_t cap = th->cap;
+  open_run *runs = th->runs;
+  size_t cap = th->cap, runs_cap = th->runs_cap;
   *th = (cthread){.name = ck->names[serial], .serial = (int)serial, .stack = stack, .cap = cap,
-                  .waiting_iso = CK_NONE};
+                  .runs = runs, .runs_cap = runs_cap};
   ck->slot_of[serial] = t;
   ck->nserials++;
   return t;
@@ -73,8 +85,8 @@ int ck_add_thread(ck_checker *ck, const char *name) {
 int ck_release_thread(ck_checker *ck, int t) {
   if (!valid_thread(ck, t)) return 0;
   cthread *th = slot(ck, t);
-  if (th->depth || th->locks_held || th->open_unlockers || th->open_runs || th->waiting_iso != CK_NONE)
-    return 0;  /* kept: its entries and Lockers still count for the isolates */
+  if (th->depth || th->locks_held || th->mutexes_held || th->open_unlockers || th->nruns || th->waiting != WAIT_NONE)
+    return 0;  /* kept: its entries, Lockers and mutexes still count */
   if (vec_grow(&ck->free_slots, &ck->free_cap, ck->nfree + 1, sizeof *ck->free_slots)) return 0;
   ck->slot_of[th->serial] = -1;
   ck->free_slots[ck->nfree++] = t;
@@ -92,9 +104,36 @@ int ck_add_task(ck_checker *ck, const char *name) {
 int ck_add_isolate(ck_checker *ck, const char *name) {
   if (vec_grow(&ck->isos, &ck->isos_cap, ck->nisos + 1, sizeof(ciso))) return -1;
   ciso *x = &ck->isos[ck->nisos];
-  *x = (ciso){.state = ISO_NASCENT, .lock_owner = -1, .last_user = -1};
+  *x = (ciso){.state = ISO_NASCENT, .lock_owner = -1, .last_user = -1, .disposer = -1};
   if (!(x->name = strdup(name))) return -1;
   return (int)ck->nisos++;
+}
+
+int ck_add_handle(ck_checker *ck, const char *name, int isolate, int persistent) {
+  if (!ck->nhandles) ck->nhandles = 1;  /* id 0 is "none" */
+  if (vec_grow(&ck->handles, &ck->handles_cap, ck->nhandles + 1, sizeof(chandle))) return -1;
+  chandle *h = &ck->handles[ck->nhandles];
+  *h = (chandle){.iso = isolate, .persistent = persistent, .state = HANDLE_LIVE};
+  if (!(h->name = strdup(name))) return -1;
+  return (int)ck->nhandles++;
+}
+
+int ck_sync_id(ck_checker *ck, ck_sync_kind kind, const char *name) {
+  strmap *m = &ck->sync_by_name[kind];
+  int id;
+  if (strmap_get(m, name, strlen(name), &id)) return id;
+  if (!ck->nsyncs) ck->nsyncs = 1;
+  if (vec_grow(&ck->syncs, &ck->syncs_cap, ck->nsyncs + 1, sizeof(csync))) return -1;
+  csync *o = &ck->syncs[ck->nsyncs];
+  *o = (csync){.kind = kind, .owner = -1};
+  if (!(o->name = strdup(name))) return -1;
+  id = (int)ck->nsyncs;
+  if (strmap_put(m, o->name, strlen(o->name), id)) {
+    free(o->name);
+    return -1;
+  }
+  ck->nsyncs++;
+  return id;
 }
 
 const char *ck_thread_name(const ck_checker *ck, int t) {
@@ -111,8 +150,24 @@ const char *ck_isolate_name(const ck_checker *ck, int i) {
   return valid_iso(ck, i) ? ck->isos[i].name : "an unknown isolate";
 }
 int ck_would_use_freed(const ck_checker *ck, const ck_event *ev) {
-  return ev->op != CK_NEW && valid_iso(ck, ev->isolate) &&
-         ck->isos[ev->isolate].state == ISO_DISPOSED;
+  if (ev->op == CK_NEW || !valid_iso(ck, ev->isolate) || ck->isos[ev->isolate].state != ISO_DISPOSED) return 0;
+  if (ck->model == CK_MODEL_RUSTY_V8) {
+    switch (ev->op) {  /* the thread-safe IsolateHandle checks the isolate is alive */
+      case CK_TERMINATE: case CK_CANCEL_TERMINATE: case CK_INTERRUPT: case CK_IS_TERMINATING: return 0;
+      default: break;
+    }
+  }
+  return 1;
+}
+
+int ck_waiting(const ck_checker *ck, int t) { return valid_thread(ck, t) && slot(ck, t)->waiting != WAIT_NONE; }
+int ck_gc_collected(const ck_checker *ck, int t) { return valid_thread(ck, t) ? slot(ck, t)->gc_collected : 0; }
+
+const char *ck_where(int line, int step, char *buf, size_t n) {
+  if (line > 0) snprintf(buf, n, " at line %d", line);
+  else if (step > 0) snprintf(buf, n, " at step %d", step);
+  else snprintf(buf, n, "%s", "");
+  return buf;
 }
 int ck_lock_owner(const ck_checker *ck, int i) {
   return valid_iso(ck, i) ? ck->isos[i].lock_owner : -1;

@@ -56,9 +56,23 @@ typedef struct scn_step {
   char *thread;
   char *task;             /* NULL without /TASK */
   ck_op op;
-  char *isolate;          /* NULL for ops without one (and for check current) */
+  char *isolate;          /* NULL for ops without one (and for check current); open,
+                             reset, weak: the handle's isolate (filled by the parser) */
   int isolate_col;
-  char *context;          /* context ... as NAME / run ... in NAME; NULL: "main" */
+  char *context;          /* context ... as NAME / run, global, persistent ... in NAME;
+                             NULL: "main" */
+  char *context_of;       /* run ... in NAME of Y: Y (NULL: the run's own isolate) */
+  int context_of_col;
+  char *handle;           /* global, persistent, open, reset, weak: the handle's name */
+  int handle_col;
+  char *sync;             /* spawn, join: a thread; send, recv: a channel; acquire,
+                             release: a mutex */
+  int sync_col;
+  int opens_block;        /* run, gc: the line ends with `{` */
+  int block_end;          /* an opener: the index of its `}` step (a CK_BLOCK_END step of
+                             the opener's thread), else 0 */
+  int block_open;         /* a `}` step: the index of its opener, else -1 */
+  int block_parent;       /* the opener of the innermost block holding the step, or -1 */
   char *check_target;     /* check current X: X; NULL for `check current none` */
   char *js;               /* run */
   scn_expect_result *results;   /* run: the `=>` given, none: any outcome is accepted */
@@ -122,6 +136,7 @@ typedef struct scenario {
 #define SCN_MAX_REPEAT 1000000L           /* the count of one repeat */
 #define SCN_MAX_NESTING 32                /* repeat blocks inside each other */
 #define SCN_MAX_LIVE_THREADS 1024         /* threads alive at once (first to last step) */
+#define SCN_MAX_BLOCK_NESTING 32          /* blocks ({ ... }) inside each other */
 
 /* Reads and parses a file. On success returns 0 and *out; on bad input returns -1 and
  * fills err (kind ISO_ERR_INPUT) with `FILE:LINE:COL: error: message`, the line and a

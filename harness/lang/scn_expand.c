@@ -61,6 +61,11 @@ static int substitute(parser *p, int line, const char *src, size_t n) {
       sb_add(&out, &c, 1);
       continue;
     }
+    if (i + 1 < n && src[i + 1] == '$') {  /* `$$`: a literal `$` (template literals) */
+      sb_add(&out, "$", 1);
+      i++;
+      continue;
+    }
     size_t j = i + 1;
     while (j < n && is_var_char(src[j])) j++;
     const loop_var *v = find_var(p, src + i + 1, j - i - 1);
@@ -131,15 +136,17 @@ static int block_end(const parser *p, int i, int to) {
 static int run_block(parser *p, int line, int i, int end, long count, char *name, int reversed) {
   loop_var *v = &p->vars[p->nvars++];
   *v = (loop_var){name, strlen(name), 0};
-  int saved = p->repeat_line;
+  int saved = p->repeat_line, saved_floor = p->block_floor;
   p->repeat_line = line;
+  p->block_floor = p->nblocks;  /* a block opened in the body closes in the body */
   if (count == 0) p->check_only++;
   for (long k = 0; k < (count ? count : 1) && !p->failed; k++) {
     v->value = count == 0 ? 0 : reversed ? count - 1 - k : k;
-    if (visit(p, line) == 0) expand(p, i + 1, end);
+    if (visit(p, line) == 0 && expand(p, i + 1, end) == 0) check_blocks_closed(p, p->block_floor, "before its 'done'");
   }
   if (count == 0) p->check_only--;
   p->repeat_line = saved;
+  p->block_floor = saved_floor;
   p->nvars--;
   free(name);
   return p->failed ? -1 : 0;

@@ -142,7 +142,8 @@ int lex_line(const char *line, size_t len, tok_line *tl) {
       i += 2;
     } else {
       tok_kind k = c == '&' ? TOK_AMP : c == '!' ? TOK_BANG : c == ',' ? TOK_COMMA
-                 : c == ':' ? TOK_COLON : c == '/' ? TOK_SLASH : TOK_ERROR;
+                 : c == ':' ? TOK_COLON : c == '/' ? TOK_SLASH : c == '{' ? TOK_LBRACE
+                 : c == '}' ? TOK_RBRACE : TOK_ERROR;
       if (k == TOK_ERROR) {
         char msg[96];
         if ((unsigned char)c >= 0x80)

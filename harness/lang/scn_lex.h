@@ -8,6 +8,7 @@ typedef enum tok_kind {
   TOK_EOL, TOK_NAME, TOK_STRING, TOK_NUMBER, /* NUMBER: digits, maybe a unit: 5s, 250ms */
   TOK_ARROW, TOK_AMP, TOK_BANG, TOK_COMMA, TOK_COLON, TOK_SLASH,
   TOK_COND,        /* a version condition `[v8>=14.0]`: text is what stands between the brackets */
+  TOK_LBRACE, TOK_RBRACE,  /* `{` opens a block at the end of a run or gc; `}` alone closes it */
   TOK_ERROR
 } tok_kind;
 

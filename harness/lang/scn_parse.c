@@ -61,6 +61,8 @@ static const char *kind_name(tok_kind k) {
     case TOK_COMMA: return "','";
     case TOK_COLON: return "':'";
     case TOK_SLASH: return "'/'";
+    case TOK_LBRACE: return "'{'";
+    case TOK_RBRACE: return "'}'";
     default: return "a bad token";
   }
 }
@@ -279,11 +281,22 @@ static int step_line(parser *p, int line, const tok_line *tl) {
   scn_step st = {0};
   st.line = line;
   st.iteration_line = p->repeat_line;
+  st.block_open = -1;
+  st.block_parent = p->nblocks ? p->blocks[p->nblocks - 1] : -1;
   char msg[600];
   int col = 0;
   if (parse_step(tl, &st, msg, sizeof msg, &col)) {
     scn_step_free(&st);
     return col < 0 ? parse_nomem(p) : parse_error(p, line, col, "%s", msg);
+  }
+  if (st.opens_block && p->nblocks == SCN_MAX_BLOCK_NESTING) {
+    scn_step_free(&st);
+    return parse_error(p, line, tok(tl, 0)->col, "blocks nest at most %d deep", SCN_MAX_BLOCK_NESTING);
+  }
+  int index = p->check_only ? -1 : s->nsteps;
+  if (st.opens_block) {
+    p->blocks[p->nblocks] = index;
+    p->block_lines[p->nblocks++] = line;
   }
   if (p->check_only) {  /* `repeat 0`: checked, not kept */
     scn_step_free(&st);
@@ -297,11 +310,49 @@ static int step_line(parser *p, int line, const tok_line *tl) {
   return 0;
 }
 
+/* A line holding only `}`: the innermost block ends; its opener's thread returns from
+ * the callback here (a CK_BLOCK_END step of that thread). */
+static int block_close(parser *p, int line, const tok_line *tl) {
+  scenario *s = p->s;
+  const token *brace = tok(tl, 0), *rest = tok(tl, 1);
+  if (rest->kind != TOK_EOL) return parse_error(p, line, rest->col, "a line with '}' holds nothing else");
+  if (p->nblocks == p->block_floor)
+    return parse_error(p, line, brace->col, p->nblocks ? "'}' closes a block opened outside this repeat block"
+                                                       : "'}' without a block to close (a run or a gc line ending with '{' opens one)");
+  int opener = p->blocks[--p->nblocks];
+  if (opener < 0) return 0;  /* a `repeat 0` body */
+  if (s->nsteps >= SCN_MAX_STEPS) return parse_error(p, line, 1, "more than %d steps after expanding repeat blocks", SCN_MAX_STEPS);
+  scn_step st = {0};
+  st.line = line;
+  st.col = st.op_col = brace->col;
+  st.iteration_line = p->repeat_line;
+  st.op = CK_BLOCK_END;
+  st.block_open = opener;
+  st.block_parent = p->nblocks ? p->blocks[p->nblocks - 1] : -1;
+  const scn_step *o = &s->steps[opener];
+  if (!(st.thread = strdup(o->thread)) || (o->task && !(st.task = strdup(o->task))) ||
+      vec_grow(&s->steps, &p->steps_cap, (size_t)s->nsteps + 1, sizeof *s->steps)) {
+    scn_step_free(&st);
+    return parse_nomem(p);
+  }
+  s->steps[opener].block_end = s->nsteps;
+  s->steps[s->nsteps++] = st;
+  return 0;
+}
+
+int check_blocks_closed(parser *p, int floor, const char *where) {
+  if (p->nblocks <= floor) return 0;
+  free(p->cur_text);
+  p->cur_text = NULL;  /* the diagnostic shows the opener's line */
+  return parse_error(p, p->block_lines[p->nblocks - 1], 1, "this block is never closed %s: end it with a line holding only '}'", where);
+}
+
 static int end_expectation(parser *p, int line, const tok_line *tl) {
   scenario *s = p->s;
   if (!s->nsteps && !p->check_only)
     return parse_error(p, line, tok(tl, 0)->col, "an end-of-scenario expectation must follow the last step");
   if (p->repeat_line) return parse_error(p, line, tok(tl, 0)->col, "an end-of-scenario expectation inside a repeat block");
+  if (p->nblocks) return parse_error(p, line, tok(tl, 0)->col, "an end-of-scenario expectation inside a block (opened at line %d)", p->block_lines[p->nblocks - 1]);
   if (s->has_end_expect)
     return parse_error(p, line, tok(tl, 0)->col, "end-of-scenario expectation given twice (first at line %d)", s->end_expect_line);
   char msg[600];
@@ -322,9 +373,10 @@ int parse_line(parser *p, int line) {
   if (t0->kind == TOK_EOL) rc = 0;
   else if (t0->kind == TOK_ERROR) rc = parse_error(p, line, t0->col, "%s", t0->text);
   else if (t0->kind == TOK_BANG) rc = end_expectation(p, line, &tl);
+  else if (t0->kind == TOK_RBRACE) rc = block_close(p, line, &tl);
   else if (t0->kind == TOK_NAME && (t1->kind == TOK_COLON || t1->kind == TOK_SLASH)) rc = step_line(p, line, &tl);
   else if (t0->kind == TOK_NAME) rc = directive(p, line, &tl);
-  else rc = parse_error(p, line, t0->col, "expected a step (THREAD: OP ...), a directive or '! code'");
+  else rc = parse_error(p, line, t0->col, "expected a step (THREAD: OP ...), a directive, '}' or '! code'");
   lex_free(&tl);
   return rc;
 }
@@ -338,6 +390,7 @@ static int parse_all(parser *p) {
   if (split_lines(p) || expand(p, 0, s->nlines)) return -1;
   free(p->cur_text);
   p->cur_text = NULL;
+  if (check_blocks_closed(p, 0, "before the end of the file")) return -1;
   if (!s->title) return parse_error(p, 1, 1, "missing 'title \"...\"': every scenario needs a title");
   if (!s->nsteps) return parse_error(p, s->nlines, 1, "no steps: a scenario needs at least one THREAD: OP line");
   return sema_check(p);

@@ -30,6 +30,11 @@ typedef struct parser {
   int line_given[8];      /* where each once-only directive was given (scn_parse.c) */
   char *cur_text;         /* the line being parsed (after $ substitution), or NULL */
   size_t cur_len;
+  int blocks[SCN_MAX_BLOCK_NESTING];      /* open blocks: the opener's step index (-1 in
+                                             a `repeat 0` body, where nothing is kept) */
+  int block_lines[SCN_MAX_BLOCK_NESTING]; /* ... and its line */
+  int nblocks;
+  int block_floor;        /* blocks open when the innermost repeat body began */
 } parser;
 
 /* Records the first error at line:col, showing the line being parsed (after
@@ -43,8 +48,10 @@ int parse_nomem(parser *p);
 int split_lines(parser *p);
 /* scn_expand.c: expands lines [from, to) (0-based) into concrete lines for parse_line. */
 int expand(parser *p, int from, int to);
-/* scn_parse.c: one concrete line (in p->cur_text): blank, directive, step or `!`. */
+/* scn_parse.c: one concrete line (in p->cur_text): blank, directive, step, `}` or `!`. */
 int parse_line(parser *p, int line);
+/* An error when a block opened inside the current repeat body is still open. */
+int check_blocks_closed(parser *p, int floor, const char *where);
 
 /* scn_cond.c: the text between the brackets of `[v8>=14.0]` into *out; -1 with a
  * message and the offset in text of the error. */

@@ -9,7 +9,13 @@
 #include "scn_parser.h"
 #include "vec.h"
 
-typedef enum args { A_NONE, A_ISO, A_CONTEXT, A_RUN, A_CHECK } args;
+typedef enum args {
+  A_NONE, A_ISO, A_CONTEXT, A_RUN, A_CHECK,
+  A_NEW_HANDLE,           /* H of X [in NAME] */
+  A_HANDLE,               /* H */
+  A_CALL,                 /* X METHOD */
+  A_THREAD, A_CHANNEL, A_MUTEX
+} args;
 
 static const struct { const char *name; ck_op op; args args; } OPS[] = {
   {"new", CK_NEW, A_ISO}, {"dispose", CK_DISPOSE, A_ISO}, {"drop", CK_DROP, A_ISO},
@@ -19,8 +25,20 @@ static const struct { const char *name; ck_op op; args args; } OPS[] = {
   {"terminate", CK_TERMINATE, A_ISO}, {"cancel-terminate", CK_CANCEL_TERMINATE, A_ISO},
   {"interrupt", CK_INTERRUPT, A_ISO}, {"gc", CK_GC, A_ISO}, {"check", CK_CHECK_CURRENT, A_CHECK},
   {"await", CK_AWAIT, A_NONE}, {"end", CK_THREAD_END, A_NONE},
+  {"global", CK_GLOBAL, A_NEW_HANDLE}, {"persistent", CK_PERSISTENT, A_NEW_HANDLE},
+  {"open", CK_OPEN, A_HANDLE}, {"reset", CK_RESET, A_HANDLE}, {"weak", CK_WEAK, A_HANDLE},
+  {"call", CK_HEAP_STATS, A_CALL}, {"spawn", CK_SPAWN, A_THREAD}, {"join", CK_JOIN, A_THREAD},
+  {"send", CK_SEND, A_CHANNEL}, {"recv", CK_RECV, A_CHANNEL}, {"acquire", CK_ACQUIRE, A_MUTEX},
+  {"release", CK_RELEASE, A_MUTEX},
 };
 enum { NOPS = sizeof OPS / sizeof OPS[0] };
+
+/* The isolate methods of `call X METHOD` (docs/scenario-language.md, "Other isolate
+ * calls"): the thread rule of each is in the checker (ck_op_is_use). */
+static const struct { const char *name; ck_op op; } METHODS[] = {
+  {"heap-stats", CK_HEAP_STATS}, {"memory-pressure", CK_MEMORY_PRESSURE}, {"is-terminating", CK_IS_TERMINATING},
+};
+enum { NMETHODS = sizeof METHODS / sizeof METHODS[0] };
 
 /* Where the step's parse stands, and where an error goes. */
 typedef struct step_ctx {
@@ -69,6 +87,8 @@ static const char *found(const token *t) {
     case TOK_STRING: return "a string";
     case TOK_NUMBER: return "a number";
     case TOK_NAME: return "a name";
+    case TOK_LBRACE: return "'{'";
+    case TOK_RBRACE: return "'}'";
     default: return "punctuation";
   }
 }
@@ -133,7 +153,23 @@ static int op_name(step_ctx *c, scn_step *st) {
   }
   return fail(c, t->col, "unknown op '%s': expected new, dispose, drop, enter, exit, lock, unlock, "
               "unlocker, relock, context, run, wait, terminate, cancel-terminate, interrupt, "
-              "gc, check current, await or end", t->text);
+              "gc, check current, await, end, global, persistent, open, reset, weak, call, "
+              "spawn, join, send, recv, acquire or release", t->text);
+}
+
+/* `call X METHOD`: the method decides the op. */
+static int call_args(step_ctx *c, scn_step *st) {
+  if (take_name(c, &st->isolate, &st->isolate_col, "an isolate name: call X METHOD")) return -1;
+  const token *t = cur(c);
+  if (lex_error(c)) return -1;
+  if (t->kind != TOK_NAME) return fail(c, t->col, "expected a method after the isolate: heap-stats, memory-pressure or is-terminating");
+  for (int k = 0; k < NMETHODS; k++) {
+    if (strcmp(METHODS[k].name, t->text)) continue;
+    st->op = METHODS[k].op;
+    c->i++;
+    return 0;
+  }
+  return fail(c, t->col, "unknown isolate method '%s': call takes heap-stats, memory-pressure or is-terminating", t->text);
 }
 
 /* The op's arguments. */
@@ -150,11 +186,27 @@ static int op_args(step_ctx *c, scn_step *st, args kind) {
     st->check_conditional = has == 1;
     return has < 0 ? -1 : 0;
   }
+  switch (kind) {
+    case A_CALL: return call_args(c, st);
+    case A_HANDLE: return take_name(c, &st->handle, &st->handle_col, "a handle name");
+    case A_THREAD: return take_name(c, &st->sync, &st->sync_col, "a thread name");
+    case A_CHANNEL: return take_name(c, &st->sync, &st->sync_col, "a channel name");
+    case A_MUTEX: return take_name(c, &st->sync, &st->sync_col, "a mutex name");
+    case A_NEW_HANDLE:
+      if (take_name(c, &st->handle, &st->handle_col, "a handle name")) return -1;
+      if (!keyword(c, "of")) return fail(c, cur(c)->col, "expected 'of ISOLATE' after the handle: global H of X [in NAME]");
+      if (take_name(c, &st->isolate, &st->isolate_col, "an isolate name after 'of'")) return -1;
+      if (keyword(c, "in")) return take_name(c, &st->context, NULL, "a context name after 'in'");
+      return 0;
+    default: break;
+  }
   if (take_name(c, &st->isolate, &st->isolate_col, "an isolate name")) return -1;
   if (kind == A_CONTEXT && keyword(c, "as")) return take_name(c, &st->context, NULL, "a context name after 'as'");
   if (kind != A_RUN) return 0;
   if (take_string(c, &st->js, NULL, "run needs the script as a string: run X \"js\"")) return -1;
-  if (keyword(c, "in")) return take_name(c, &st->context, NULL, "a context name after 'in'");
+  if (!keyword(c, "in")) return 0;
+  if (take_name(c, &st->context, NULL, "a context name after 'in'")) return -1;
+  if (keyword(c, "of")) return take_name(c, &st->context_of, &st->context_of_col, "an isolate name after 'of'");
   return 0;
 }
 
@@ -193,16 +245,26 @@ static int check_result_overlap(step_ctx *c, const scn_step *st, int col) {
   return 0;
 }
 
+/* Ops with a result: run (its value), and the calls that return a bool. */
+static int has_result(ck_op op) {
+  return op == CK_RUN || op == CK_IS_TERMINATING || op == CK_TERMINATE || op == CK_CANCEL_TERMINATE || op == CK_INTERRUPT;
+}
+
 /* => RESULT [=> [cond] RESULT ...] */
 static int results(step_ctx *c, scn_step *st, const char *op) {
   while (cur(c)->kind == TOK_ARROW) {
     int col = cur(c)->col;
-    if (st->op != CK_RUN) return fail(c, col, "'=>' gives the result of a run, not of %s", op);
+    if (!has_result(st->op))
+      return fail(c, col, "'=>' gives the result of a run, of call X is-terminating, or (model rusty_v8) of "
+                  "terminate, cancel-terminate and interrupt; not of %s", op);
     c->i++;
     size_t cap = (size_t)st->nresults;  /* exactly full: grows by one at a time */
     if (vec_grow(&st->results, &cap, cap + 1, sizeof *st->results)) return nomem(c);
     st->results[st->nresults++] = (scn_expect_result){0};
     if (one_result(c, &st->results[st->nresults - 1]) || check_result_overlap(c, st, col)) return -1;
+    const scn_expect_result *r = &st->results[st->nresults - 1];
+    if (st->op != CK_RUN && (r->kind != SCN_RESULT_VALUE || (strcmp(r->text, "true") && strcmp(r->text, "false"))))
+      return fail(c, col + 3, "%s returns a bool: => \"true\" or => \"false\"", op);
   }
   return 0;
 }
@@ -256,9 +318,16 @@ int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col) 
     st->has_expect = 1;
     if (parse_codes(tl, &c.i, &st->expect, &st->cond_codes, &st->ncond_codes, msg, n, col)) return -1;
   }
+  if (cur(&c)->kind == TOK_LBRACE) {
+    if (st->op != CK_RUN && st->op != CK_GC)
+      return fail(&c, cur(&c)->col, "only a run (its host() callback) or a gc (its weak callback) opens a block, not %s",
+                  OPS[k].name);
+    st->opens_block = 1;
+    c.i++;
+  }
   if (lex_error(&c)) return -1;
   if (cur(&c)->kind != TOK_EOL)
-    return fail(&c, cur(&c)->col, "unexpected %s: a step ends with [=> RESULT] [&] [! CODES]", found(cur(&c)));
+    return fail(&c, cur(&c)->col, "unexpected %s: a step ends with [=> RESULT] [&] [! CODES] [{]", found(cur(&c)));
   return 0;
 }
 
@@ -267,6 +336,9 @@ void scn_step_free(scn_step *st) {
   free(st->task);
   free(st->isolate);
   free(st->context);
+  free(st->context_of);
+  free(st->handle);
+  free(st->sync);
   free(st->check_target);
   free(st->js);
   for (int k = 0; k < st->nresults; k++) free(st->results[k].text);

@@ -10,6 +10,8 @@
  *   W <thread> <where>                          where a thread stood (deadlock)
  *   X <message>                                 an internal failure: the run cannot pass
  *   T <step> <isolate> <summary>                a sanitizer report on a replay thread
+ *   N <step> <why>                              the block that step opens was never reached:
+ *                                               its steps that had not started do not run
  *   Z <t_us> <done|deadlock|failed>             the replay is over
  */
 #ifndef ISOREPLAY_RECORDS_H

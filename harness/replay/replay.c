@@ -59,7 +59,8 @@ void replay_emitf(replay *r, char kind, const char *fmt, ...) {
   free(line);
 }
 
-void replay_block(replay *r, rthread *t, int iso, int step) {
+void replay_block(replay *r, rthread *t, int kind, int iso, int step) {
+  t->blocked = kind;
   t->blocked_iso = iso;
   t->blocked_step = step;
   r->blocked[r->nblocked++] = (int)(t - r->threads);
@@ -67,7 +68,8 @@ void replay_block(replay *r, rthread *t, int iso, int step) {
 }
 
 void replay_unblock(replay *r, rthread *t) {
-  if (t->blocked_iso == CK_NONE) return;
+  if (t->blocked == BLOCKED_NONE) return;
+  t->blocked = BLOCKED_NONE;
   t->blocked_iso = CK_NONE;
   int me = (int)(t - r->threads);
   for (int k = 0; k < r->nblocked; k++)
@@ -75,6 +77,7 @@ void replay_unblock(replay *r, rthread *t) {
 }
 
 void replay_set_turn(replay *r, int turn) {
+  while (turn < r->s->nsteps && r->skipped[turn]) turn++;  /* a block never reached */
   r->turn = turn;
   atomic_store(&r->turn_seen, turn);
   /* the monitor starts the thread of the next step if it is not running yet */
@@ -93,18 +96,37 @@ static void sink(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv
                  v[k].isolate_name, v[k].message);
 }
 
+void replay_skip_block(replay *r, int opener, const char *why) {
+  const scn_step *o = &r->s->steps[opener];
+  for (int x = opener + 1; x <= o->block_end; x++)
+    if (!r->started[x]) r->skipped[x] = 1;
+  replay_emitf(r, 'N', "ds", opener + 1, why);
+  replay_set_turn(r, r->turn);  /* off a skipped step */
+  pthread_cond_broadcast(&r->cv);
+}
+
+/* What thread t waits for, as a phrase: "the Locker of A, held by T2", "recv CH". */
+static const char *wait_str(replay *r, const rthread *t, char *buf, size_t n) {
+  const scn_step *st = &r->s->steps[t->blocked_step];
+  if (t->blocked == BLOCKED_LOCKER) {
+    int owner = v8p_lock_owner(r->ps, t->blocked_iso);
+    snprintf(buf, n, "the Locker of %s, held by %s", st->isolate, owner >= 0 ? v8p_thread_name(r->ps, owner) : "nobody");
+  } else {
+    snprintf(buf, n, "'%s %s' to go on", ck_op_name(st->op), st->sync ? st->sync : "");
+  }
+  return buf;
+}
+
 /* Declares the deadlock (caller holds r->mu): the step at `turn` waits for its thread's
- * previous step, itself blocked on a Locker that only a later step could release. */
+ * previous step, itself blocked on a Locker or a sync op that only a later step could
+ * end. */
 static void declare_deadlock(replay *r, const rthread *t) {
   if (r->stop) return;
   r->deadlock = 1;
   const scn_step *st = &r->s->steps[t->blocked_step];
-  int owner = v8p_lock_owner(r->ps, t->blocked_iso);
-  char msg[512];
-  snprintf(msg, sizeof msg,
-           "%s waits at line %d for the Locker of %s, held by %s; no later step can release "
-           "it before %s's next step", t->name, st->line, st->isolate,
-           owner >= 0 ? v8p_thread_name(r->ps, owner) : "nobody", t->name);
+  char msg[512], what[200];
+  snprintf(msg, sizeof msg, "%s waits at line %d for %s; no later step can end the wait before %s's next step",
+           t->name, st->line, wait_str(r, t, what, sizeof what), t->name);
   replay_emitf(r, 'D', "ds", t->blocked_step + 1, msg);
   stop_locked(r);
 }
@@ -112,24 +134,31 @@ static void declare_deadlock(replay *r, const rthread *t) {
 /* Threads and tasks of the scenario, in order of first appearance. */
 static int setup(replay *r) {
   const scenario *s = r->s;
-  strmap names = {0};
   size_t n = (size_t)s->nsteps;
   r->threads = calloc(n, sizeof *r->threads);
   r->thread_of = calloc(n, sizeof *r->thread_of);
   r->started = calloc(n, 1);
   r->finished = calloc(n, 1);
+  r->skipped = calloc(n, 1);
+  r->sync_words = calloc(n, 1);
   r->fed = calloc(n, sizeof *r->fed);
   r->blocked = calloc(n, sizeof *r->blocked);
   r->to_join = calloc(n, sizeof *r->to_join);
-  int rc = r->threads && r->thread_of && r->started && r->finished && r->fed && r->blocked && r->to_join ? 0 : -1;
+  int rc = r->threads && r->thread_of && r->started && r->finished && r->skipped && r->sync_words && r->fed &&
+           r->blocked && r->to_join ? 0 : -1;
+  int nsync = 0;
   for (int i = 0; i < s->nsteps && !rc; i++) {
     const scn_step *st = &s->steps[i];
     int t, k;
-    if (!strmap_get(&names, st->thread, strlen(st->thread), &t)) {
+    if (!strmap_get(&r->thread_ids, st->thread, strlen(st->thread), &t)) {
       t = r->nthreads++;
-      r->threads[t] = (rthread){.r = r, .name = st->thread, .blocked_iso = CK_NONE, .bg_run_iso = CK_NONE, .ck_id = -1};
-      rc = strmap_put(&names, st->thread, strlen(st->thread), t);
+      r->threads[t] = (rthread){.r = r, .name = st->thread, .blocked_iso = CK_NONE, .bg_run_iso = CK_NONE, .ck_id = -1,
+                                .last = -1};
+      rc = strmap_put(&r->thread_ids, st->thread, strlen(st->thread), t);
     }
+    int is_word = st->sync && st->op != CK_SPAWN && st->op != CK_JOIN;
+    if (!rc && is_word && !strmap_get(&r->sync_ids, st->sync, strlen(st->sync), &k))
+      rc = strmap_put(&r->sync_ids, st->sync, strlen(st->sync), nsync++);
     rthread *rt = &r->threads[t];
     if (rc || vec_grow(&rt->steps, &rt->steps_cap, (size_t)rt->nsteps + 1, sizeof *rt->steps)) {
       rc = -1;
@@ -140,7 +169,6 @@ static int setup(replay *r) {
     if (st->task && !strmap_get(&r->task_ids, st->task, strlen(st->task), &k))
       rc = (k = v8p_task(r->ps, st->task)) < 0 || strmap_put(&r->task_ids, st->task, strlen(st->task), k);
   }
-  strmap_free(&names);
   return rc;
 }
 
@@ -153,6 +181,10 @@ static void teardown(replay *r) {
   free(r->thread_of);
   free(r->started);
   free(r->finished);
+  free(r->skipped);
+  free(r->sync_words);
+  strmap_free(&r->thread_ids);
+  strmap_free(&r->sync_ids);
   free((void *)r->fed);
   free(r->blocked);
   free(r->to_join);
@@ -163,16 +195,10 @@ static void teardown(replay *r) {
  * another thread holds it. (Free means the waiter is about to take it; held by the
  * waiter itself means it just did.) Caller holds r->mu. */
 static int waits_fed(replay *r, const rthread *t) {
-  if (t->blocked_iso == CK_NONE || !atomic_load(&r->fed[t->blocked_step])) return 0;
+  if (t->blocked == BLOCKED_NONE || !atomic_load(&r->fed[t->blocked_step])) return 0;
+  if (t->blocked == BLOCKED_SYNC) return v8p_thread_waiting(r->ps, t->ck_id);
   int owner = v8p_lock_owner(r->ps, t->blocked_iso);
   return owner >= 0 && owner != t->ck_id;
-}
-
-/* Every thread blocked on a Locker has had its request seen by the checker (r->mu held). */
-static int all_blocked_fed(replay *r) {
-  for (int k = 0; k < r->nblocked; k++)
-    if (!atomic_load(&r->fed[r->threads[r->blocked[k]].blocked_step])) return 0;
-  return 1;
 }
 
 /* Where each thread stands, for a deadlock report (caller holds r->mu). */
@@ -183,9 +209,10 @@ static void report_where(replay *r) {
     int next = -1;
     for (int k = 0; k < t->nsteps && next < 0; k++)
       if (!r->started[t->steps[k]]) next = t->steps[k];
-    if (t->blocked_iso != CK_NONE)
-      snprintf(where, sizeof where, "blocked at line %d (step %d): waiting for the Locker of %s",
-               r->s->steps[t->blocked_step].line, t->blocked_step + 1, r->s->steps[t->blocked_step].isolate);
+    char what[200];
+    if (t->blocked != BLOCKED_NONE)
+      snprintf(where, sizeof where, "blocked at line %d (step %d): waiting for %s", r->s->steps[t->blocked_step].line,
+               t->blocked_step + 1, wait_str(r, t, what, sizeof what));
     else if (t->done || next < 0)
       snprintf(where, sizeof where, "finished");
     else
@@ -213,6 +240,20 @@ static int start_thread(rthread *t) {
   return e;
 }
 
+/* Joins the threads that have returned (they queue themselves on r->to_join). Caller
+ * holds r->mu; it is released around each join. */
+static void join_finished(replay *r) {
+  while (r->nto_join) {
+    rthread *t = &r->threads[r->to_join[--r->nto_join]];
+    t->joined = 1;
+    pthread_mutex_unlock(&r->mu);
+    witness_loud_begin();
+    pthread_join(t->tid, NULL);
+    witness_loud_end();
+    pthread_mutex_lock(&r->mu);
+  }
+}
+
 /* Starts the OS thread of the step holding the baton if it is not running yet, and joins
  * threads that are done (so the threads alive are the scenario's, not every thread it
  * ever had). Caller holds r->mu; it is released around the calls. */
@@ -237,30 +278,30 @@ static void start_and_join(replay *r) {
       }
     }
   }
-  while (r->nto_join) {
-    rthread *t = &r->threads[r->to_join[--r->nto_join]];
-    t->joined = 1;
-    pthread_mutex_unlock(&r->mu);
-    witness_loud_begin();
-    pthread_join(t->tid, NULL);
-    witness_loud_end();
-    pthread_mutex_lock(&r->mu);
-  }
+  join_finished(r);
 }
 
-/* The thread stuck for good, if nothing can proceed: the step holding the baton belongs
- * to a thread blocked on a Locker (only a later step could release it), or every step has
- * started and every thread left is blocked. Caller holds r->mu. */
-static const rthread *stuck_thread(replay *r) {
-  const scenario *s = r->s;
-  if (r->turn < s->nsteps) {
-    const rthread *t = &r->threads[r->thread_of[r->turn]];
-    return t->started && waits_fed(r, t) ? t : NULL;
-  }
-  if (r->nblocked != r->running) return NULL;
+/* Every blocked thread is still waiting, and its wait has reached the checker: none has
+ * been served and is merely yet to wake (a served `recv` still counts as blocked until its
+ * thread runs again). Caller holds r->mu. */
+static int all_blocked_stuck(replay *r) {
   for (int k = 0; k < r->nblocked; k++)
-    if (waits_fed(r, &r->threads[r->blocked[k]])) return &r->threads[r->blocked[k]];
-  return NULL;
+    if (!waits_fed(r, &r->threads[r->blocked[k]])) return 0;
+  return 1;
+}
+
+/* The thread stuck for good, if nothing can proceed: every blocked thread is still
+ * waiting, and either the step holding the baton belongs to one of them while every other
+ * thread is parked until the baton comes (none is busy: one finishing its last step may
+ * yet end, and so end a `join`), or every step has started and every thread left is
+ * blocked. Caller holds r->mu. */
+static const rthread *stuck_thread(replay *r) {
+  if (!r->nblocked || !all_blocked_stuck(r)) return NULL;
+  if (r->turn < r->s->nsteps) {
+    const rthread *t = &r->threads[r->thread_of[r->turn]];
+    return t->started && t->blocked != BLOCKED_NONE && r->running == r->nblocked + r->nparked ? t : NULL;
+  }
+  return r->nblocked == r->running ? &r->threads[r->blocked[0]] : NULL;
 }
 
 /* The monitor: until every thread is done, or a deadlock or failure stops the replay. */
@@ -270,7 +311,7 @@ static void monitor(replay *r) {
     start_and_join(r);
     if (r->stop || (!r->running && r->turn >= r->s->nsteps)) break;
     const rthread *stuck = stuck_thread(r);
-    if (stuck && all_blocked_fed(r)) {  /* every waiting verdict is out first */
+    if (stuck) {  /* every waiting verdict is out first (waits_fed) */
       declare_deadlock(r, stuck);
       break;
     }
@@ -295,6 +336,27 @@ static void join_all(replay *r) {
   witness_loud_end();
 }
 
+/* After a stop: lets the threads return (every wait of the scheduler ends on r->stop) and
+ * joins them, so no finished thread is left unjoined (TSan would call it a leak). A thread
+ * still inside V8 (a script that never ends) is waited for half a second at most, then
+ * abandoned with the process. */
+static void settle(replay *r) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_nsec += 500 * 1000 * 1000;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&r->mu);
+  for (;;) {
+    join_finished(r);
+    if (!r->running || pthread_cond_timedwait(&r->mon_cv, &r->mu, &until) == ETIMEDOUT) break;
+  }
+  join_finished(r);
+  pthread_mutex_unlock(&r->mu);
+}
+
 static replay_end replay_quiet(const scenario *s, const replay_opts *o) {
   replay r;
   memset(&r, 0, sizeof r);
@@ -305,7 +367,8 @@ static replay_end replay_quiet(const scenario *s, const replay_opts *o) {
   pthread_cond_init(&r.cv, NULL);
   pthread_cond_init(&r.mon_cv, NULL);
   pthread_mutex_init(&r.out_mu, NULL);
-  v8p_options po = {s->model, o->dry_run, s->fatal_continue ? V8P_FATAL_CONTINUE : V8P_FATAL_ABORT, sink, &r};
+  v8p_options po = {s->model, o->dry_run, s->fatal_continue ? V8P_FATAL_CONTINUE : V8P_FATAL_ABORT, sink, &r,
+                    replay_block_reached, &r};
   iso_err err;
   replay_emitf(&r, 'I', "ss", v8p_v8_version(), o->dry_run ? "dry-run" : "real");
   if (v8p_session_new(&po, &r.ps, &err)) {
@@ -320,6 +383,7 @@ static replay_end replay_quiet(const scenario *s, const replay_opts *o) {
   }
   monitor(&r);
   if (r.stop && !o->dry_run) {  /* threads may be stuck in V8: abandon them, the process ends */
+    settle(&r);
     v8p_end(r.ps, s->nsteps + 1);
     replay_emitf(&r, 'Z', "fs", replay_now_us(&r), r.deadlock ? "deadlock" : "failed");
     return r.deadlock ? REPLAY_DEADLOCK : REPLAY_FAILED;

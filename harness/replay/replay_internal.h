@@ -18,13 +18,18 @@
 #include "strmap.h"
 #include "v8probe.h"
 
+enum { BLOCKED_NONE, BLOCKED_LOCKER, BLOCKED_SYNC };
+
 typedef struct rthread {
   struct replay *r;
   const char *name;
   int *steps;             /* its step indices, in order */
   int nsteps;
   size_t steps_cap;
-  int blocked_iso;        /* CK_NONE, or the isolate whose Locker it waits for */
+  int pos;                /* the position in steps of the step it is running */
+  int last;               /* its latest step that must finish before its next, or -1 */
+  int blocked;            /* BLOCKED_NONE, or what it waits for: */
+  int blocked_iso;        /*   the isolate whose Locker (BLOCKED_LOCKER), else CK_NONE */
   int blocked_step;
   int bg_run_iso;         /* a background run whose end is not yet fed, or CK_NONE */
   int started, joined;    /* its OS thread was created / joined (by the monitor) */
@@ -32,6 +37,8 @@ typedef struct rthread {
   int ck_id;              /* the checker's id of this thread (-1 until attached) */
   int ended;              /* its end was fed (under r->mu) */
   void *stack;            /* its own stack, never reused by a later thread of the replay */
+  char spawn_word, end_word;  /* TSan: released by its spawn / its end, acquired by its
+                                 first step / a join */
   pthread_t tid;
 } rthread;
 
@@ -46,6 +53,7 @@ typedef struct replay {
   int turn;               /* the step allowed to start next (under mu) */
   atomic_int turn_seen;   /* a copy of turn for waiters that spin before they block */
   char *started, *finished;
+  char *skipped;          /* steps of a block that was never reached: they do not run */
   atomic_char *fed;       /* the checker has seen the step (set by the probe's sink) */
   int *thread_of;         /* by step: index into threads */
   rthread *threads;
@@ -53,10 +61,14 @@ typedef struct replay {
   int running;            /* threads started and not done (under mu) */
   int *blocked;           /* threads blocked on a Locker, unordered (under mu) */
   int nblocked;
+  int nparked;            /* threads waiting in take_turn for the baton (under mu) */
   int *to_join;           /* threads done and not yet joined (under mu) */
   int nto_join;
   char ended_sync;        /* TSan: every ending thread releases it, every step acquires it */
   strmap task_ids;        /* task name -> the probe's task id */
+  strmap thread_ids;      /* thread name -> index into threads */
+  strmap sync_ids;        /* mutex or channel name -> index into sync_words */
+  char *sync_words;       /* TSan: a word per mutex and channel (release -> acquire) */
   int stop;               /* a deadlock or an internal failure: every thread stops */
   int deadlock;           /* the stop was a deadlock */
   int failed;             /* the stop was an internal failure (an X record went out) */
@@ -73,11 +85,19 @@ void replay_fail(replay *r, const char *message);
 /* Passes the baton (caller holds r->mu and broadcasts r->cv). */
 void replay_set_turn(replay *r, int turn);
 
-/* Thread t blocks on / stops waiting for a Locker (caller holds r->mu). */
-void replay_block(replay *r, rthread *t, int iso, int step);
+/* Thread t blocks on / stops waiting for a Locker (iso) or a sync op (iso CK_NONE)
+ * (caller holds r->mu). */
+void replay_block(replay *r, rthread *t, int kind, int iso, int step);
 void replay_unblock(replay *r, rthread *t);
+/* A block never reached: its steps (after the opener, up to and with its `}`) that have
+ * not started are skipped, an N record says why, the baton moves past them (caller holds
+ * r->mu). */
+void replay_skip_block(replay *r, int opener, const char *why);
 
 /* replay_thread.c: the body of a scenario thread. */
 void *replay_thread_main(void *arg);
+/* v8probe's block callback (v8p_block_fn): the calling scenario thread runs its steps of
+ * the block that `step` opens, inside V8's callback. */
+void replay_block_reached(void *ud, int step);
 
 #endif

@@ -116,7 +116,7 @@ static void check_result(report *r, int i, const char *label) {
   const scn_step *st = &r->s->steps[i];
   const rep_step *rs = &r->steps[i];
   const scn_expect_result *e = scn_result_for(st, report_v8(r));
-  if (st->op != CK_RUN || !e || e->kind == SCN_RESULT_ANY) return;
+  if (!e || e->kind == SCN_RESULT_ANY) return;  /* a run's value, or a call's bool */
   const char *text = rs->text ? rs->text : "";
   int ok = e->kind == SCN_RESULT_VALUE ? rs->run == V8P_RUN_VALUE && rs->text_len == e->len && !memcmp(text, e->text, e->len)
          : e->kind == SCN_RESULT_THROWS ? rs->run == V8P_RUN_THREW && memmem(text, rs->text_len, e->text, e->len)
@@ -192,6 +192,11 @@ void report_check(report *r) {
     const scn_step *st = &s->steps[i];
     rep_step *rs = &r->steps[i];
     rs->reached = rs->started;
+    if (rs->unreached) {
+      report_step_label(st, label, sizeof label);
+      mismatch(r, MM_NOT_REACHED, i + 1, st->line, fmt("the block of step %d (%s)", i + 1, label), fmt("reached"),
+               fmt("never reached: %s; its steps did not run", rs->unreached));
+    }
     if (!rs->started) continue;
     /* a step V8 never returned from has no "after": what is observed after a call
      * (tls-divergence) cannot be, so it is not checked there */

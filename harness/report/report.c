@@ -54,6 +54,7 @@ void report_free(report *r) {
     free(r->steps[i].ideal);
     free(r->steps[i].text);
     free(r->steps[i].note);
+    free(r->steps[i].unreached);
   }
   for (size_t i = 0; i < r->nv; i++) {
     free(r->v[i].thread);
@@ -192,6 +193,10 @@ static int apply(report *r, char **f, size_t *len, int n) {
     case 'X':
       report_internal(r, n >= 2 ? f[1] : "the replay failed");
       return 0;
+    case 'N':
+      if (n < 3 || (i = step_of(r, f[1])) < 0 || i >= r->s->nsteps) return -1;
+      if (!r->steps[i].unreached) r->steps[i].unreached = dup_field(r, f[2], len[2]);
+      return 0;
     case 'Z':
       if (n < 3) return -1;
       r->finished = 1;
@@ -297,6 +302,23 @@ int report_v8(const report *r) {
 const char *report_step_label(const scn_step *st, char *buf, size_t n) {
   const char *op = st->op == CK_CHECK_CURRENT ? "check current" : ck_op_name(st->op);
   const char *arg = st->op == CK_CHECK_CURRENT ? (st->check_target ? st->check_target : "none") : st->isolate;
+  char args[200];
+  switch (st->op) {
+    case CK_GLOBAL: case CK_PERSISTENT:
+      snprintf(args, sizeof args, "%s of %s", st->handle, st->isolate);
+      arg = args;
+      break;
+    case CK_OPEN: case CK_RESET: case CK_WEAK: arg = st->handle; break;
+    case CK_HEAP_STATS: case CK_MEMORY_PRESSURE: case CK_IS_TERMINATING:
+      snprintf(args, sizeof args, "%s %s", st->isolate, op);
+      op = "call";
+      arg = args;
+      break;
+    case CK_BLOCK_END: op = "}"; arg = NULL; break;
+    default:
+      if (st->sync) arg = st->sync;
+      break;
+  }
   snprintf(buf, n, "%s%s%s: %s%s%s", st->thread, st->task ? "/" : "", st->task ? st->task : "", op,
            arg ? " " : "", arg ? arg : "");
   return buf;

@@ -30,6 +30,7 @@ typedef struct rep_step {
   char *note;
   unsigned got;           /* bit set of codes raised at this step */
   int reached;            /* 0: after the replay ended early */
+  char *unreached;        /* an opener whose block never ran: why (N record), else NULL */
 } rep_step;
 
 typedef enum rep_ending {
@@ -47,7 +48,8 @@ typedef enum rep_ending {
 
 /* What an expectation compared: the runner sorts mismatches by this, never by text. */
 typedef enum rep_mismatch_kind {
-  MM_ENDING, MM_VIOLATIONS, MM_END_VIOLATIONS, MM_RESULT, MM_CHECK_CURRENT, MM_SANITIZER
+  MM_ENDING, MM_VIOLATIONS, MM_END_VIOLATIONS, MM_RESULT, MM_CHECK_CURRENT, MM_SANITIZER,
+  MM_NOT_REACHED          /* a block whose callback never ran: its steps did not run */
 } rep_mismatch_kind;
 
 typedef struct rep_mismatch {
@@ -90,6 +92,8 @@ typedef struct report {
   const char *skip_reason;
   char *internal;         /* why isoreplay itself failed, or NULL */
   int runtime_unavailable; /* with internal: the runtime's replay child never started */
+  int dry_compared;       /* real runs: the verdicts were compared with a dry run's */
+  int dry_agrees;         /* ... and they were the same (dry_agree.c) */
   int *thread_of;         /* by step: the thread's index by first appearance */
   const char **thread_names;
   int nthreads;
@@ -112,6 +116,11 @@ void report_set_ending(report *r, const child_end *end);
 void report_read_sanitizer(report *r, const char *err, int child_pid);
 /* Compares the replay against the scenario's expectations; fills met and mismatches. */
 void report_check(report *r);
+/* Real runs: the checker's verdicts must equal those of a dry run of the same scenario
+ * (steps the real replay reached; late codes and the end only when it finished; never
+ * tls-divergence). A difference marks the report internal (a bug). Returns 1 when they
+ * agree or cannot be compared (a block V8 never reached). */
+int report_agrees_with_dry(report *real, const report *dry);
 /* The signal a sanitizer finding reports catching ("SEGV on unknown address": SIGSEGV;
  * the sanitizer then exits with a status instead of dying by the signal), or 0. */
 int report_finding_signal(const san_finding *f);

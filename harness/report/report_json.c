@@ -66,6 +66,7 @@ static const char *mismatch_key(rep_mismatch_kind k) {
     case MM_RESULT: return "result";
     case MM_CHECK_CURRENT: return "check-current";
     case MM_SANITIZER: return "sanitizer";
+    case MM_NOT_REACHED: return "not-reached";
   }
   return "?";
 }
@@ -76,6 +77,17 @@ static json_t *result_json(jb *b, const rep_step *rs) {
   jb_put(b, res, "outcome", json_string(run_name(rs->run)));
   jb_put(b, res, "text", jb_strn(rs->text, rs->text_len));
   return res;
+}
+
+/* A step's place among blocks: the block it opens (its `}` step), the block it closes
+ * (its opener), the innermost block that holds it; null when it is in none. */
+static json_t *block_json(jb *b, const scn_step *st) {
+  if (!st->opens_block && st->block_open < 0 && st->block_parent < 0) return json_null();
+  json_t *j = json_object();
+  jb_put(b, j, "opens_until", st->opens_block ? json_integer(st->block_end + 1) : json_null());
+  jb_put(b, j, "closes", st->block_open >= 0 ? json_integer(st->block_open + 1) : json_null());
+  jb_put(b, j, "inside", st->block_parent >= 0 ? json_integer(st->block_parent + 1) : json_null());
+  return j;
 }
 
 static json_t *step_json(jb *b, const report *r, int i) {
@@ -89,9 +101,14 @@ static json_t *step_json(jb *b, const report *r, int i) {
   jb_put(b, j, "op", json_string(st->op == CK_CHECK_CURRENT ? "check current" : ck_op_name(st->op)));
   jb_put(b, j, "isolate", jb_str(st->op == CK_CHECK_CURRENT ? st->check_target : st->isolate));
   jb_put(b, j, "context", jb_str(st->context));
+  jb_put(b, j, "context_of", jb_str(st->context_of));
+  jb_put(b, j, "handle", jb_str(st->handle));
+  jb_put(b, j, "sync", jb_str(st->sync));
   jb_put(b, j, "js", jb_str(st->js));
   jb_put(b, j, "background", json_boolean(st->background));
+  jb_put(b, j, "block", block_json(b, st));
   jb_put(b, j, "reached", json_boolean(rs->started));
+  jb_put(b, j, "block_not_reached", str_or_null(rs->unreached));
   jb_put(b, j, "start_us", rs->started ? json_real(rs->t_start_us) : json_null());
   jb_put(b, j, "end_us", rs->ended ? json_real(rs->t_end_us) : json_null());
   jb_put(b, j, "status", rs->ended ? json_string(v8p_status_name(rs->status)) : json_null());
@@ -274,6 +291,7 @@ static json_t *scenario_json(jb *b, report *r) {
   jb_put(b, j, "error_kind", !r->internal ? json_null() : json_string(r->runtime_unavailable ? "runtime-unavailable" : "internal"));
   jb_put(b, j, "skip_reason", r->skipped ? jb_str(r->skip_reason) : json_null());
   jb_put(b, j, "expectations_met", json_boolean(r->met));
+  jb_put(b, j, "verdicts_match_dry_run", r->dry_compared ? json_boolean(r->dry_agrees) : json_null());
   jb_put(b, j, "wall_ms", json_real(r->wall_ms));
   if (r->skipped) return j;
   json_t *steps = json_array();

@@ -87,8 +87,16 @@ report *report_run(const scenario *s, const run_opts *o) {
     r->met = 1;
     return r;
   }
-  if (o->dry_run) run_dry(r);
-  else run_real(r, o);
+  if (o->dry_run) {
+    run_dry(r);
+  } else {
+    run_real(r, o);
+    report *dry = report_new(s, 1, o->flavor);
+    if (!dry) report_internal(r, "out of memory for the dry run that checks the verdicts");
+    else run_dry(dry);
+    if (dry) report_agrees_with_dry(r, dry);
+    report_free(dry);
+  }
   report_check(r);
   return r;
 }

@@ -26,6 +26,13 @@ static void print_outcome(FILE *out, const report *r, const scn_step *st, const 
   if (rs->note && *rs->note && st->op != CK_CHECK_CURRENT) report_printf(out, "     note: %s\n", rs->note);
 }
 
+/* How deep the step stands in blocks (a `}` at its opener's depth). */
+static int block_depth(const scenario *s, const scn_step *st) {
+  int d = st->block_open >= 0 ? -1 : 0;
+  for (int o = st->block_parent; o >= 0 && d < 64; o = s->steps[o].block_parent) d++;
+  return d < 0 ? 0 : d;
+}
+
 int report_print_steps(FILE *out, const report *r) {
   const scenario *s = r->s;
   if (r->skipped) return 0;
@@ -33,8 +40,10 @@ int report_print_steps(FILE *out, const report *r) {
     const scn_step *st = &s->steps[i];
     const rep_step *rs = &r->steps[i];
     char label[256];
-    fprintf(out, "  %2d %s (line %d)%s\n", i + 1, report_step_label(st, label, sizeof label), st->line,
-            st->background ? " &" : "");
+    int indent = 2 * block_depth(s, st);  /* a block's steps stand inside their opener */
+    fprintf(out, "  %2d %*s%s (line %d)%s%s\n", i + 1, indent, "", report_step_label(st, label, sizeof label), st->line,
+            st->background ? " &" : "", st->opens_block ? " {" : "");
+    if (rs->unreached) report_printf(out, "     block never reached: %s\n", rs->unreached);
     if (!rs->started) {
       fputs("     -> not reached\n", out);
       continue;

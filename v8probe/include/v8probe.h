@@ -80,12 +80,23 @@ typedef struct v8p_event {
 typedef void (*v8p_sink)(void *ud, const v8p_event *ev, const ck_violation *v, size_t nv,
                          const char *fatal);
 
+/* A block's callback: called on the thread of a run (or gc) whose call had `block` set,
+ * from inside V8, when its block is reached: the script's first call of the global
+ * function host() during that run, or the second-pass weak callback of the first handle
+ * that gc collects. `step` is the run's (or gc's) step. The thread may call v8p_do() from
+ * inside it; when it returns, host() returns undefined (or the callback ends). In a dry
+ * run it is called from v8p_do() itself: for a run always, for a gc when the checker's gc
+ * collected a weak handle. Not called under the session's lock. */
+typedef void (*v8p_block_fn)(void *ud, int step);
+
 typedef struct v8p_options {
   ck_model model;
   int dry_run;           /* checker only: no V8 call, no observation */
   v8p_fatal_mode fatal;
   v8p_sink sink;         /* may be NULL */
   void *sink_ud;
+  v8p_block_fn block;    /* may be NULL: blocks are never reached */
+  void *block_ud;
 } v8p_options;
 
 typedef struct v8p_session v8p_session;
@@ -111,14 +122,22 @@ int v8p_task(v8p_session *s, const char *name);
 
 typedef struct v8p_call {
   ck_op op;
-  int isolate;           /* id from a previous `new` (v8p_result.isolate); ignored for new */
+  int isolate;           /* id from a previous `new` (v8p_result.isolate); ignored for new;
+                            handle ops: the handle's isolate */
   const char *name;      /* new: the isolate's name */
   int step;
   int task;              /* from v8p_task(), or -1 */
   const char *js;        /* run: the script */
-  const char *context;   /* context, run: the context name (NULL: "main") */
+  const char *context;   /* context, run, global, persistent: the context name (NULL: "main") */
   int background;        /* run: the script counts as running until v8p_run_done(), so
                             verdicts do not depend on when a background run finishes */
+  int line;              /* the step's source line, for messages (0: unknown) */
+  const char *handle;    /* global, persistent: the new handle's name; open, reset, weak:
+                            the handle's */
+  int context_of;        /* run ... in NAME of Y: Y's isolate id; CK_NONE: the run's own */
+  const char *sync;      /* spawn, join: the thread's name; send, recv: the channel's;
+                            acquire, release: the mutex's */
+  int block;             /* run, gc: a block runs inside (see v8p_block_fn) */
 } v8p_call;
 
 typedef struct v8p_result {
@@ -131,7 +150,12 @@ typedef struct v8p_result {
   v8p_run_outcome run;
   char *text;            /* run: value or exception message; free with v8p_result_clear */
   size_t text_len;       /* its bytes: a JS string may hold NUL characters */
-  int bool_value;        /* is-terminating: the answer */
+  int bool_value;        /* is-terminating, and in model rusty_v8 terminate,
+                            cancel-terminate and interrupt: what the call returned */
+  int has_bool;          /* bool_value holds an answer */
+  int waiting;           /* a sync op (join, recv, acquire) must wait: v8p_waiting() says
+                            until when */
+  int block_reached;     /* run, gc with `block`: the block's callback was called */
   char message[V8P_MESSAGE_MAX];  /* why, when status != V8P_OK; also notes */
 } v8p_result;
 
@@ -145,6 +169,12 @@ size_t v8p_end(v8p_session *s, int step);
 
 /* A background run of the calling thread on `isolate` is over (see v8p_call.background). */
 void v8p_run_done(v8p_session *s, int isolate);
+/* 1 while the calling thread's sync op (v8p_result.waiting) still waits: the release,
+ * send or thread end that serves it is fed by another thread's v8p_do(). */
+int v8p_waiting(v8p_session *s);
+/* 1 while that thread (an id from v8p_thread_attach) waits for a Locker, a mutex, a
+ * message or a thread's end (safe while other threads run). */
+int v8p_thread_waiting(v8p_session *s, int thread);
 /* Dry runs only: the calling thread, which asked for the isolate's Locker while another
  * thread held it, now gets it (in a real run V8's Locker decides, and the probe notes it). */
 void v8p_acquired(v8p_session *s, int isolate);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,6 +63,35 @@ struct Iso {
   char published = 0;
   std::map<std::string, std::unique_ptr<v8::Global<v8::Context>>> contexts;
   std::atomic<int> interrupts{0};
+  // rusty_v8's IsolateHandle: the crate's annex mutex and the isolate pointer it clears
+  // at drop (model rusty_v8 only): terminate and its kin take it, and do nothing once
+  // the isolate is gone.
+  std::mutex handle_mu;
+  bool handle_alive = true;
+};
+
+// A `global` or `persistent` handle of one isolate lifetime. The V8 handle object is
+// heap-allocated and never destroyed once its isolate is disposed (its destructor would
+// write into freed memory): it moves to a graveyard that lives until the process ends.
+struct Handle {
+  int id = 0;
+  std::string name;
+  Iso* iso = nullptr;
+  bool persistent = false;
+  v8::Global<v8::Object>* global = nullptr;
+  v8::Persistent<v8::Object>* pers = nullptr;
+  v8::PersistentBase<v8::Object>* base() const {
+    return global ? static_cast<v8::PersistentBase<v8::Object>*>(global)
+                  : static_cast<v8::PersistentBase<v8::Object>*>(pers);
+  }
+};
+
+// A run or gc on a thread's stack: the block it may reach (host() or a weak callback).
+struct Frame {
+  ck_op op;
+  int step;
+  bool block;
+  bool fired;
 };
 
 struct Session;
@@ -72,6 +102,7 @@ struct ThreadRec {
   int id = -1;
   std::vector<std::pair<Iso*, v8::Locker*>> lockers;
   std::vector<std::pair<Iso*, v8::Unlocker*>> unlockers;
+  std::vector<Frame> frames;  // runs and gcs in progress, innermost last
 };
 
 struct Session {
@@ -81,6 +112,8 @@ struct Session {
   std::vector<std::unique_ptr<Iso>> isos;           // index = isolate id (0 unused)
   std::unordered_map<std::string, int> by_name;     // latest lifetime per name
   std::unordered_map<v8::Isolate*, int> by_ptr;     // latest lifetime per address
+  std::vector<std::unique_ptr<Handle>> handles;     // index = handle id (0 unused)
+  std::unordered_map<std::string, int> handle_by_name;
   std::string fatal;                                // first fatal error
   std::atomic<bool> fatal_seen{false};
 };
@@ -94,6 +127,25 @@ extern thread_local ThreadRec* tls_rec __attribute__((tls_model("initial-exec"))
 int id_of_locked(Session* s, v8::Isolate* p);
 // Installs the probe's fatal error handler on a new isolate.
 void install_fatal_handler(v8::Isolate* iso);
+
+// probe_handles.cc: handles, the host() function, weak callbacks, isolate methods.
+// A new context of the isolate with the global function host() (the block's callback).
+v8::Local<v8::Context> new_context(v8::Isolate* iso);
+// The block of the thread's innermost frame of this op is reached: calls the session's
+// block callback once (host() and the second-pass weak callback land here).
+void reach_block(ck_op op);
+// global, persistent, open, reset, weak, heap-stats, memory-pressure on a live isolate;
+// terminate and its kin through rusty_v8's IsolateHandle. Sets r->executed.
+v8p_status handle_op(Session* s, Iso* iso, Handle* h, const v8p_call* c, v8p_result* r);
+v8p_status isolate_call(Session* s, Iso* iso, const v8p_call* c, v8p_result* r);
+// The context stored under name, created (and stored) if missing. Needs a HandleScope.
+v8::Local<v8::Context> context_of(Session* s, Iso* iso, const std::string& name, v8::Isolate* via);
+// At Dispose: the isolate's handles that were never reset go to the graveyard.
+void bury_handles(Session* s, Iso* iso);
+// Before the session disposes an isolate left alive: its handles are reset and freed.
+void free_handles(Session* s, Iso* iso);
+// probe_ops.cc: RequestInterrupt's callback (counts deliveries, runs the test hook).
+void interrupt_callback(v8::Isolate* iso, void* data);
 // Delivers an event and its violations to the sink (caller holds the lock).
 void emit(Session* s, const v8p_event& ev, size_t first_violation, size_t n);
 bool v8_ready();

@@ -120,8 +120,10 @@ void v8p_session_free(v8p_session* s) {
     bool busy = ck_lock_owner(s->ck, p->id) >= 0 || p->V()->IsInUse();
     if (!busy) {
       p->contexts.clear();
+      free_handles(s, p.get());
       p->disposed = platform_dispose_isolate(s, p->V());
     }
+    if (!p->disposed) bury_handles(s, p.get());
   }
   for (auto& p : s->isos) {
     if (p && p->disposed) delete p->allocator;
@@ -188,6 +190,17 @@ void v8p_run_done(v8p_session* s, int isolate) {
   if (!tls_rec || tls_rec->session != s) return;
   Guard g(s->lock);
   ck_run_done(s->ck, tls_rec->id, isolate);
+}
+
+int v8p_waiting(v8p_session* s) {
+  if (!tls_rec || tls_rec->session != s) return 0;
+  Guard g(s->lock);
+  return ck_waiting(s->ck, tls_rec->id);
+}
+
+int v8p_thread_waiting(v8p_session* s, int thread) {
+  Guard g(s->lock);
+  return ck_waiting(s->ck, thread);
 }
 
 void v8p_acquired(v8p_session* s, int isolate) {
