@@ -32,6 +32,7 @@ except ImportError:  # reported as one line when a page is asked for
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import stepinfo  # noqa: E402
 from lanes import lanes_view  # noqa: E402
 
 PROJECT = HERE.parent
@@ -91,7 +92,7 @@ def _step_sig(st: dict) -> tuple:
     """What a step did on one runtime, as the per-version columns compare it."""
     res = st.get("result") or {}
     return (tuple(st.get("violations") or ()), st.get("real_current"), res.get("outcome"), res.get("text"),
-            st.get("reached"))
+            st.get("reached"), st.get("block_not_reached"))
 
 
 def _column(v8: str, report: dict | None, run: dict | None, anchor: str) -> dict:
@@ -132,6 +133,7 @@ def section_view(columns: list[tuple[str, dict | None, dict | None]], build: str
     anchor = "s-" + _slug(f"{build}-{file}")
     cols = [_column(v8, rep, run, anchor) for v8, rep, run in columns]
     rows = []
+    ref_steps = {st["index"]: st for st in ref.get("steps") or []}
     for st in ref.get("steps") or []:
         cells, base = [], None
         for c in cols:
@@ -142,8 +144,12 @@ def section_view(columns: list[tuple[str, dict | None, dict | None]], build: str
             base = base if base is not None else _step_sig(mine)
             cells.append({"st": mine, "differs": _step_sig(mine) != base,
                           "diverges": mine.get("real_current") is not None and mine.get("ideal_current") is not None
-                          and mine.get("real_current") != mine.get("ideal_current")})
-        rows.append({"st": st, "cells": cells, "differs": any(c and c["differs"] for c in cells)})
+                          and mine.get("real_current") != mine.get("ideal_current"),
+                          # why it did not run: a block holding it never ran (its opener's reason)
+                          "why": None if mine.get("reached") else stepinfo.not_reached_why(mine, c["steps"])})
+        rows.append({"st": st, "cells": cells, "differs": any(c and c["differs"] for c in cells),
+                     "label": stepinfo.label(st, ref_steps), "depth": len(stepinfo.ancestors(st, ref_steps)),
+                     "opens": stepinfo.opens(st), "closes": stepinfo.closes(st), "inside": stepinfo.inside(st)})
     groups: list[dict] = []
     for c, (_, rep, _) in zip(cols, columns):
         if not rep or rep.get("outcome") == "skipped" or not any(st.get("reached") for st in rep.get("steps") or []):

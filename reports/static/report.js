@@ -1,5 +1,6 @@
 // report.js — filters for the suite page (family, outcome, build, V8 version); marks the
-// page ready and counts what it drew (the browser test reads it).
+// page ready and counts what it drew: lanes, violation markers, version columns,
+// unsupported cells, callback blocks and their nested steps (the browser test reads it).
 (function () {
   "use strict";
   function value(id) { var e = document.getElementById(id); return e ? e.value : ""; }
@@ -43,6 +44,11 @@
   each(document, "th.v8col, table.matrix th.version", function (th) { versions[th.dataset.v8] = true; });
   document.body.dataset.lanes = String(document.querySelectorAll("g.lane").length);
   document.body.dataset.violations = String(document.querySelectorAll(".violation-marker").length);
+  // callback blocks: the call bars drawn, the marks nested inside one, the blocks never reached
+  document.body.dataset.blocks = String(document.querySelectorAll("svg.lanes g.call").length);
+  document.body.dataset.nested = String(document.querySelectorAll("svg.lanes .step.nested").length);
+  document.body.dataset.notReached = String(document.querySelectorAll("svg.lanes g.call.not-reached").length);
+  document.body.dataset.syncArrows = String(document.querySelectorAll("svg.lanes g.sync-arrow").length);
   document.body.dataset.versionColumns = String(document.querySelectorAll("th.v8col, table.matrix th.version").length);
   document.body.dataset.versions = Object.keys(versions).sort().join(" ");
   var matrix = document.querySelector("table.matrix");  // unsupported cells: the matrix's, else the columns'

@@ -50,6 +50,42 @@ class Escaping(unittest.TestCase):
             self.assertIn("&lt;script&gt;document.body.dataset.pwned", html)
             self.assertIn("&#34;&gt;&lt;img src=x onerror=", html)
 
+    def test_payloads_in_handle_sync_context_and_block_fields_appear_only_escaped(self):
+        p0, p1 = PAYLOADS
+        base = report()
+        step = base["steps"][0]
+
+        def st(index, op, **kw):
+            return {**step, "index": index, "line": index + 1, "op": op, "violations": [], "handle": None, "sync": None,
+                    "context_of": None, "block": None, "block_not_reached": None, **kw}
+        base["steps"] = [
+            st(1, "global", handle=p0, context=p1),
+            st(2, "open", handle=p1),
+            st(3, "run", context=p0, context_of=p1, block={"opens_until": 6, "closes": None, "inside": None},
+               block_not_reached=p0 + p1),
+            st(4, "send", thread=p0, sync=p1, reached=False, block={"opens_until": None, "closes": None, "inside": 3}),
+            st(5, "acquire", sync=p0, reached=False, block={"opens_until": None, "closes": None, "inside": 3}),
+            st(6, "}", isolate=None, reached=False, block={"opens_until": None, "closes": 3, "inside": None}),
+            st(7, "recv", thread=p0, sync=p1),
+            st(8, "spawn", sync=p0),
+            st(9, "heap-stats", isolate=p1),
+        ]
+        base["mismatches"].append({"kind": "not-reached", "step": 3, "line": 4, "what": p0, "expected": "reached",
+                                   "got": p1, "expected_codes": None, "got_codes": None})
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "r.html"
+            render.render_scenario(base, out)
+            html = out.read_text()
+        for p in PAYLOADS:
+            self.assertNotIn(p, html)
+        self.assertNotIn("<img", html)
+        self.assertEqual(1, html.count("<script>"))
+        self.assertIn('<span class="op">global &lt;script&gt;document.body.dataset.pwned', html)  # the handle
+        self.assertIn('<span class="op">send &#34;&gt;&lt;img src=x onerror=', html)  # the channel
+        self.assertIn("block not reached: &lt;script&gt;document.body.dataset.pwned", html)  # the reason
+        self.assertIn('data-thread="&lt;script&gt;document.body.dataset.pwned', html)  # a thread in an attribute
+        self.assertIn("<title>message on &#34;&gt;&lt;img src=x onerror=", html)  # the send -> recv arrow
+
     def test_payloads_in_a_suite_page_appear_only_escaped(self):
         p0, p1 = PAYLOADS
         run = {"scenario": f"x/{p1}.scn", "family": "x", "name": p0, "title": p0, "tags": [p1], "build": "default",

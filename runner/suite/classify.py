@@ -2,7 +2,10 @@
 
 Classification reads isoreplay's structured JSON fields only ("outcome", "ending.kind",
 "mismatches[].kind", "expected_codes"/"got_codes", "internal_error") and its exit
-status. The English display fields ("what", "expected", "got") go into the reason text,
+status. A "not-reached" mismatch (a callback block, `run ... {` or `gc X {`, that never
+ran) is "block not reached", after a failed ending and a sanitizer mismatch and before
+the violations: the block's own steps did not run, so what they expected is missing
+because of it. The English display fields ("what", "expected", "got") go into the reason text,
 never into the decision.
 An "error" outcome whose error_kind is "runtime-unavailable" (the runtime's replay child
 never started) is "unsupported"; any other error is "internal error". Both fail."""
@@ -15,6 +18,7 @@ MATCHED = "expected violation matched"
 UNEXPECTED = "unexpected violation"
 MISSING = "missing violation"
 WRONG_RESULT = "wrong result"
+NOT_REACHED = "block not reached"  # a callback block that never ran (mismatch kind "not-reached")
 SANITIZER = "sanitizer finding"
 V8_FATAL = "V8 fatal"
 CRASH = "crash"
@@ -27,7 +31,7 @@ SKIPPED = "skipped"
 NONDETERMINISTIC = "nondeterministic"
 UNSUPPORTED = "unsupported"  # the build cannot run that runtime: its child never started, or the build lacks it
 
-FAILURES = (UNEXPECTED, MISSING, WRONG_RESULT, SANITIZER, V8_FATAL, CRASH, TIMEOUT, KILLED, MEMORY_LIMIT,
+FAILURES = (UNEXPECTED, MISSING, WRONG_RESULT, NOT_REACHED, SANITIZER, V8_FATAL, CRASH, TIMEOUT, KILLED, MEMORY_LIMIT,
             UNRESOLVED, INTERNAL, NONDETERMINISTIC, UNSUPPORTED)
 
 # isoreplay's exit statuses
@@ -67,6 +71,15 @@ def expects_something(report: dict) -> bool:
 def _display(m: dict) -> str:
     """A mismatch for a person (display strings only; never used to decide)."""
     return f"{m.get('what')}: expected {m.get('expected')}, got {m.get('got')}"
+
+
+def _not_reached(ms: list[dict]) -> str:
+    """The reason of a "not-reached" mismatch, for a person: which block, and why it
+    never ran ("the block of step 3 (T1: run A): never reached: the script returned
+    without calling host(); its steps did not run")."""
+    m = ms[0]
+    text = f"{m.get('what')}: {m.get('got')}"
+    return text + (f" (and {len(ms) - 1} more block{'s' if len(ms) > 2 else ''} not reached)" if len(ms) > 1 else "")
 
 
 def _ending_category(ending: dict, detail: str) -> tuple[str, str]:
@@ -126,6 +139,8 @@ def classify(report: dict | None, harness_findings: list[str], timed_out: bool,
     if "sanitizer" in by_kind:
         m = by_kind["sanitizer"][0]
         return SANITIZER, f"expected {m.get('expected')}, got {m.get('got')}"
+    if "not-reached" in by_kind:  # the block's steps did not run: what else is missing follows from it
+        return NOT_REACHED, _not_reached(by_kind["not-reached"])
     for m in (m for m in mismatches if m.get("kind") in ("violations", "end-violations")):
         want, got = set(m.get("expected_codes") or []), set(m.get("got_codes") or [])
         return (UNEXPECTED if got - want else MISSING), _display(m)

@@ -111,6 +111,45 @@ class EndToEnd(unittest.TestCase):
                                        rf'data-outcome="timeout"')
                 self.assertIn(f'<th class="v8col" id="s-{BUILD}-bad-hangs-scn-v{v.replace(".", "-")}"', html)
 
+    def test_a_block_that_never_ran_is_its_own_failure_everywhere(self):
+        n = len(self.names)
+        why = ("the block of step 3 (T1: run A): never reached: the script returned without calling host(); "
+               "its steps did not run")
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d) / "scn"
+            (root / "blocks").mkdir(parents=True)
+            (root / "blocks" / "never.scn").write_text(
+                'title "a host callback never called"\nT1: new A\nT1: enter A\nT1: run A "\'no host\'" {\n'
+                '  T1: run A "1+1" => "2"\n}\nT1: exit A\nT1: dispose A\n')
+            (root / "blocks" / "called.scn").write_text(
+                'title "a host callback called"\nT1: new A\nT1: enter A\nT1: run A "host(); 1" => "1" {\n'
+                '  T1: run A "1+1" => "2"\n}\nT1: exit A\nT1: dispose A\n')
+            out = Path(d) / "out"
+            done = self.suite(root, out)
+            self.assertEqual(1, done.returncode, done.stdout + done.stderr)
+            self.assertTrue(done.stdout.rstrip().endswith(f"{n} passed, {n} failed, 0 skipped"), done.stdout)
+            for v in self.names:
+                self.assertIn(f"FAILED {BUILD} v8-{v} blocks/never.scn: block not reached: {why}", done.stdout)
+            doc = json.loads((out / "results.json").read_text())
+            self.assertEqual({"passed": n, "block not reached": n}, doc["summary"]["by_category"])
+            got = {(r["scenario"], r["v8"]): (r["result"], r["failed"], r["reason"]) for r in doc["runs"]}
+            for v in self.names:
+                self.assertEqual(("block not reached", True, why), got[("blocks/never.scn", v)])
+                self.assertEqual(("passed", False, ""), got[("blocks/called.scn", v)])
+            junit = ET.parse(out / "junit.xml").getroot()
+            self.assertEqual((str(2 * n), str(n), "0"), (junit.get("tests"), junit.get("failures"), junit.get("errors")))
+            for v in self.names:
+                failure = junit.find(f".//testcase[@classname='isoreplay.{BUILD}.v8-{v}.blocks'][@name='never']/failure")
+                self.assertEqual(("block not reached", f"block not reached: {why}"),
+                                 (failure.get("type"), failure.get("message")))
+            html = (out / "report.html").read_text()
+            for v in self.names:
+                self.assertRegex(html, rf'<td class="cell fail[^"]*" data-build="{BUILD}" data-v8="{re.escape(v)}" '
+                                       rf'data-outcome="block not reached">\s*<a [^>]*>not reached</a>')
+            self.assertIn('<option>block not reached</option>', html)  # the outcome filter offers it
+            self.assertIn('<b>block not reached</b>: <span class="why">the script returned without calling host()</span>',
+                          html)
+
     def test_a_runtime_whose_child_cannot_start_is_an_unsupported_cell_and_fails_the_run(self):
         node = [r["name"] for r in self.runtimes if r.get("node")]
         if not node:

@@ -46,6 +46,14 @@ BY_RUNNER = {  # scenario text -> (category, a regular expression the reason mus
                classify.WRONG_RESULT, r'"3"'),
     "current": ('title "c"\nT1: new A\nT1: enter A\nT1: check current none\nT1: exit A\nT1: dispose A\n',
                 classify.WRONG_RESULT, r"."),
+    "not-reached": ('title "nr"\nT1: new A\nT1: enter A\nT1: run A "\'no host call\'" {\n  T1: run A "1+1" => "2"\n}\n'
+                    'T1: exit A\nT1: dispose A\n', classify.NOT_REACHED,
+                    r"^the block of step 3 \(T1: run A\): never reached: the script returned without calling host\(\)"),
+    "gc-not-reached": ('title "gnr"\nT1: new A\nT1: enter A\nT1: gc A {\n  T1: call A heap-stats\n}\nT1: exit A\n'
+                       'T1: dispose A\n', classify.NOT_REACHED,
+                       r"^the block of step 3 \(T1: gc A\): never reached: the gc collected no weak handle"),
+    "block-ran": ('title "br"\nT1: new A\nT1: enter A\nT1: run A "host(); 7" => "7" {\n  T1: run A "1+1" => "2"\n}\n'
+                  'T1: exit A\nT1: dispose A\n', classify.PASSED, r"^$"),
     "malformed": ('title "u"\nT1: new A\nT1: enter B\n', classify.UNRESOLVED,
                   r"^{path}:3:11: error: isolate 'B' is used before 'new B'$"),
 }

@@ -128,6 +128,29 @@ class Classification(unittest.TestCase):
         self.assertEqual(classify.V8_FATAL, self.c(both)[0])
         self.assertEqual(classify.UNEXPECTED, self.c(failed(mm("result"), mm("violations", [], ["x"])))[0])
 
+    def test_a_block_that_never_ran_is_block_not_reached_with_the_mismatch_reason(self):
+        why = "never reached: the script returned without calling host(); its steps did not run"
+        nr = mm("not-reached", what="the block of step 3 (T1: run A)", expected="reached", got=why)
+        self.assertEqual("block not reached", classify.NOT_REACHED)
+        self.assertIn(classify.NOT_REACHED, classify.FAILURES)
+        self.assertEqual((classify.NOT_REACHED, f"the block of step 3 (T1: run A): {why}"), self.c(failed(nr)))
+        gc = mm("not-reached", what="the block of step 5 (T1: gc A)", expected="reached",
+                got="never reached: the gc collected no weak handle (no weak callback ran); its steps did not run")
+        self.assertEqual((classify.NOT_REACHED, f"the block of step 3 (T1: run A): {why} (and 1 more block not reached)"),
+                         self.c(failed(nr, gc)))
+        # before the violations and results its steps would have given; after a failed ending and a sanitizer
+        self.assertEqual(classify.NOT_REACHED, self.c(failed(mm("violations", ["exit-order"], []), nr, mm("result")))[0])
+        self.assertEqual(classify.V8_FATAL, self.c(failed(nr, mm("ending"), kind="v8-fatal", fatal="f"))[0])
+        self.assertEqual(classify.SANITIZER, self.c(failed(nr, mm("sanitizer")))[0])
+        self.assertEqual(classify.TIMEOUT, self.c(failed(nr, kind="timeout"))[0])
+        # decided by the kind, not the words: a not-reached mismatch whose text says otherwise
+        self.assertEqual(classify.NOT_REACHED, self.c(failed(mm("not-reached", what="how the replay ended",
+                                                                expected="clean", got="signal SEGV")))[0])
+        self.assertEqual(classify.WRONG_RESULT, self.c(failed(mm("result", what="the block of step 3", got=why)))[0])
+        run = Run(discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n"), "default", "13.6", 0,
+                  classify.NOT_REACHED)
+        self.assertTrue(run.failed)
+
     def test_the_display_text_is_never_read(self):
         # English that names another category, and display strings that contradict the codes
         lying = failed(mm("result", what="how the replay ended", expected="clean", got="signal SEGV"),
@@ -180,7 +203,8 @@ class Classification(unittest.TestCase):
                                                        kind="signal"))[0])
 
     def test_every_new_category_is_a_failure(self):
-        for cat in (classify.UNRESOLVED, classify.INTERNAL, classify.KILLED, classify.MEMORY_LIMIT, classify.UNSUPPORTED):
+        for cat in (classify.UNRESOLVED, classify.INTERNAL, classify.KILLED, classify.MEMORY_LIMIT, classify.UNSUPPORTED,
+                    classify.NOT_REACHED):
             self.assertIn(cat, classify.FAILURES)
             run = Run(discover.Scenario(Path("/x/f/n.scn"), "f/n.scn", "f", "n", "n"), "default", "13.6", 0, cat)
             self.assertTrue(run.failed, cat)
@@ -456,6 +480,25 @@ class Outputs(unittest.TestCase):
                              doc["summary"]["by_build_version"]["tsan"])
             self.assertEqual(("unsupported", True, "13.6"), (doc["runs"][1]["result"], doc["runs"][1]["failed"],
                                                               doc["runs"][1]["v8"]))
+
+    def test_a_block_not_reached_is_a_failure_in_junit_results_and_summary(self):
+        s = discover.Scenario(path=Path("/x/f/n.scn"), rel="f/n.scn", family="f", name="n", title="t")
+        why = "the block of step 3 (T1: run A): never reached: the script returned without calling host(); its steps did not run"
+        ok = Run(s, "default", "10.2", 0, classify.PASSED, "", 0.5, report(), [], "")
+        nr = Run(s, "default", "13.6", 0, classify.NOT_REACHED, why, 0.5, report(outcome="failed"), [], "out")
+        self.assertTrue(nr.failed)
+        with tempfile.TemporaryDirectory() as d:
+            outputs.write_junit(Path(d) / "junit.xml", [ok, nr], 1.0)
+            root = ET.parse(Path(d) / "junit.xml").getroot()
+            self.assertEqual(("2", "1", "0"), (root.get("tests"), root.get("failures"), root.get("errors")))
+            failure = root.find(".//testcase[@classname='isoreplay.default.v8-13.6.f']/failure")
+            self.assertEqual(("block not reached", f"block not reached: {why}"), (failure.get("type"), failure.get("message")))
+            outputs.write_results(Path(d) / "results.json", [ok, nr], {})
+            doc = json.loads((Path(d) / "results.json").read_text())
+            self.assertEqual({"passed": 1, "block not reached": 1}, doc["summary"]["by_category"])
+            self.assertEqual((1, 1, 0), (doc["summary"]["passed"], doc["summary"]["failed"], doc["summary"]["unsupported"]))
+            self.assertEqual(("block not reached", True, why), (doc["runs"][1]["result"], doc["runs"][1]["failed"],
+                                                               doc["runs"][1]["reason"]))
 
     def test_an_unresolved_run_carries_its_diagnostic_into_results_and_junit(self):
         s = discover.Scenario(path=Path("/s/bad/x.scn"), rel="bad/x.scn", family="bad", name="x", title="x")
