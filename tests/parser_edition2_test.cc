@@ -117,6 +117,12 @@ TEST(Edition2, RustyHandleCallsMayPinTheirBool) {
   EXPECT_STREQ("false", p.s->steps[2].results[0].text);
 }
 
+TEST(Edition2Errors, WordsAfterAStepNameWhatWasFoundAndWhereTheStepEnds) {
+  EXPECT_TRUE(Says(Bad(kA + "T1: context req of A\n"),
+                   "4:17: error: found the name 'of' where context ends: a step ends with [=> RESULT] [&] [! CODES] [{]"));
+  EXPECT_TRUE(Says(Bad(kA + "T1: exit A \"x\"\n"), "4:12: error: found a string where exit ends"));
+}
+
 TEST(Edition2Errors, BlocksMalformed) {
   EXPECT_TRUE(Says(Bad(kA + "T1: run A \"host()\" {\nT1: exit A\n"), "4:1: error: this block is never closed before the end of the file"));
   EXPECT_TRUE(Says(Bad(kA + "}\n"), "4:1: error: '}' without a block to close"));

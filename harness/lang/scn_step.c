@@ -326,8 +326,12 @@ int parse_step(const tok_line *tl, scn_step *st, char *msg, size_t n, int *col) 
     c.i++;
   }
   if (lex_error(&c)) return -1;
+  if (cur(&c)->kind == TOK_NAME)
+    return fail(&c, cur(&c)->col, "found the name '%s' where %s ends: a step ends with [=> RESULT] [&] [! CODES] [{]",
+                cur(&c)->text, OPS[k].name);
   if (cur(&c)->kind != TOK_EOL)
-    return fail(&c, cur(&c)->col, "unexpected %s: a step ends with [=> RESULT] [&] [! CODES] [{]", found(cur(&c)));
+    return fail(&c, cur(&c)->col, "found %s where %s ends: a step ends with [=> RESULT] [&] [! CODES] [{]",
+                found(cur(&c)), OPS[k].name);
   return 0;
 }
 
