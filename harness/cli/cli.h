@@ -14,6 +14,7 @@ enum { EXIT_MET = 0, EXIT_UNMET = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 /* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -22,6 +22,7 @@ const char CLI_USAGE[] =
     "                     [--trace FILE] [--html FILE] [--memory-limit SIZE] FILE...\n"
     "       isoreplay check [--quiet] FILE...\n"
     "       isoreplay versions [--json]\n"
+    "       isoreplay record [--out FILE.scn] [--json FILE] [--quiet] -- PROGRAM ARGS...\n"
     "       isoreplay --help | --version\n"
     "\n"
     "run     replay each scenario against real V8, one OS thread per scenario thread,\n"
@@ -29,6 +30,9 @@ const char CLI_USAGE[] =
     "        the scenario's expectations\n"
     "check   parse only: report malformed input as FILE:LINE:COL: error: ...\n"
     "versions  the V8 runtimes this build replays on\n"
+    "record  run a program that loads V8 from a shared library (libnode.so, libv8.so)\n"
+    "        with every isolate call checked live; --out writes what it did as a\n"
+    "        scenario, --json the violations as JSON; exits with the program's status\n"
     "\n"
     "  --dry-run          feed the steps to the checker alone, without V8 (no\n"
     "                     tls-divergence, no results, no expect-end)\n"
@@ -78,6 +82,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--version")) return print_version();
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "check")) return cmd_check(argc - 1, argv + 1);
+  if (!strcmp(cmd, "record")) return cmd_record(argc - 1, argv + 1);
   if (!strcmp(cmd, "versions")) return cmd_versions(argc - 1, argv + 1);
   return cli_usage_error("unknown command '%s' (use run, check or versions)", cmd);
 }

@@ -1,0 +1,379 @@
+/* interpose.c — libisoreplay-record.so, preloaded into a program by `isoreplay record`.
+ *
+ * It defines the V8 API calls that matter to isolate lifetimes under their C++ symbol
+ * names, so a program that takes V8 from a shared library (Debian's libnode.so.108, a
+ * libv8.so) calls these first. Each one calls the real function (dlsym(RTLD_NEXT)) and
+ * feeds the call, in one global order taken under a lock, to the same checker the replay
+ * uses. A violation goes at once to the command's pipe (REC_ENV_REPORT) with the thread
+ * and the program's stack; every call goes to the log (rec_log.h) that the command turns
+ * into a scenario. No V8 header: the symbols' arguments are plain pointers. Only the
+ * process named by REC_ENV_PID records; programs it starts pass through. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "checker.h"
+#include "rec_log.h"
+#include "rec_sink.h"
+
+/* The V8 API this library stands in for: the only symbols it exports. */
+#define V8_API __attribute__((visibility("default")))
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int active;              /* this process records (set once, before any thread) */
+static int exiting;             /* the process is exiting: what is raised now is information */
+static ck_checker *ck;
+static rec_ptrmap isolates;     /* Isolate* -> checker id of its latest lifetime */
+static rec_ptrmap scopes;       /* Locker* / Unlocker* -> checker isolate id */
+static int seq;                 /* REC_OP records so far */
+static pthread_key_t end_key;   /* its destructor tells the checker the thread ended */
+static rec_thread *threads;     /* every thread that called V8, by number */
+static size_t nthreads, threads_cap;
+static _Thread_local int my_number = -1;
+static _Thread_local int in_v8;   /* inside New, Initialize, Dispose, Context::New: the calls
+                                     V8 makes itself meanwhile (it enters the isolate it sets
+                                     up) are not the program's */
+static _Thread_local int run_delegates;  /* Script::Run(ctx) calling Run(ctx, options) */
+
+/* The real function behind a symbol this library defines. */
+static void *real(const char *symbol) {
+  void *f = dlsym(RTLD_NEXT, symbol);
+  if (!f) {
+    fprintf(stderr, "isoreplay record: the program called %s, which its V8 does not have\n", symbol);
+    abort();
+  }
+  return f;
+}
+/* Declares fn, the real function (resolved once), as a pointer: ret (*fn) params. */
+#define REAL(ret, params, sym) \
+  static ret(*fn) params;      \
+  if (!fn) *(void **)&fn = real(sym)
+
+/* The calling thread, registered at its first V8 call (mu held). */
+static rec_thread *self(void) {
+  if (my_number >= 0) return &threads[my_number];
+  if (rec_grow((void **)&threads, &threads_cap, nthreads + 1, sizeof *threads)) return NULL;
+  rec_thread *t = &threads[nthreads];
+  char os[17] = {0};
+  prctl(PR_GET_NAME, os);
+  rec_thread_name(os, t->name, sizeof t->name);
+  t->tid = gettid();
+  t->slot = ck_add_thread(ck, t->name);
+  t->number = (int)nthreads++;
+  t->live = 1;
+  my_number = t->number;
+  rec_log_thread(t);
+  pthread_setspecific(end_key, t);  /* any non-NULL value: the destructor uses my_number */
+  return t;
+}
+
+/* Feeds one call of thread t to the checker and the log; reports what it raised. */
+static void feed_as(rec_thread *t, ck_op op, int iso, int call, const char *what) {
+  ck_event ev = {op, t->slot, -1, iso, ++seq, 0, 0, 0};
+  t->last_seq = seq;
+  size_t before = ck_violation_count(ck);
+  ck_feed(ck, &ev);
+  rec_log_op(op, t->number, iso, call, seq);
+  for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), t, seq, what, exiting);
+}
+
+/* Takes the lock and says whether to record this call. */
+static rec_thread *begin(void) {
+  if (!active || in_v8) return NULL;
+  pthread_mutex_lock(&mu);
+  rec_thread *t = self();
+  if (!t) pthread_mutex_unlock(&mu);
+  return t;
+}
+static void end(void) { pthread_mutex_unlock(&mu); }
+
+/* A new isolate lifetime at p (mu held). */
+static int new_isolate(rec_thread *t, const void *p, int call, const char *what) {
+  int id = ck_add_isolate(ck, rec_isolate_name());
+  rec_ptrmap_put(&isolates, p, id);
+  feed_as(t, CK_NEW, id, call, what);
+  return id;
+}
+
+/* The checker id of an isolate pointer; one never seen created (before the preload took
+ * effect, or by a call not interposed) counts as created here, so later calls are checked. */
+static int isolate_id(rec_thread *t, const void *p, const char *what) {
+  int id;
+  return rec_ptrmap_get(&isolates, p, &id) ? id : new_isolate(t, p, REC_CALL_UNSEEN, what);
+}
+
+/* One call on an isolate, fed before or after the real call by the wrapper. */
+static void on(ck_op op, const void *iso, const char *what) {
+  rec_thread *t = begin();
+  if (!t) return;
+  feed_as(t, op, isolate_id(t, iso, what), REC_CALL_PLAIN, what);
+  end();
+}
+
+/* After a call that changes the thread's current isolate: the real Isolate::GetCurrent()
+ * beside the one a correct embedding would have (tls-divergence, as in a replay). */
+static void observe(const char *after) {
+  rec_thread *t = begin();
+  if (!t) return;
+  REAL(void *, (void), "_ZN2v87Isolate10GetCurrentEv");
+  void *cur = fn();
+  int id = CK_NONE;
+  if (cur && !rec_ptrmap_get(&isolates, cur, &id)) id = CK_UNKNOWN;
+  size_t before = ck_violation_count(ck);
+  ck_observe(ck, t->slot, id, t->last_seq);
+  for (size_t i = before; i < ck_violation_count(ck); i++)
+    rec_report(ck_violation_at(ck, i), t, t->last_seq, after, exiting);
+  end();
+}
+
+/* ---- the V8 API ------------------------------------------------------------------- */
+
+/* A call on an isolate fed before the real one: void NAME(Isolate*) for SYM. */
+#define FEED_BEFORE(name, sym, op, what)  \
+  V8_API void name(void *iso) __asm__(sym); \
+  void name(void *iso) {                   \
+    REAL(void, (void *), sym);             \
+    on(op, iso, what);                     \
+    fn(iso);                               \
+  }
+
+/* A Locker's or an Unlocker's destructor (V8 defines both D1 and D2): a release is fed
+ * before the real unlock, a relock after the real one. */
+#define SCOPE_END(name, sym, op, what, before) \
+  V8_API void name(void *scope) __asm__(sym);  \
+  void name(void *scope) {                     \
+    REAL(void, (void *), sym);                 \
+    if (before) scope_end(op, scope, what);    \
+    fn(scope);                                 \
+    if (!(before)) scope_end(op, scope, what); \
+  }
+
+V8_API void *rec_isolate_new(const void *params) __asm__("_ZN2v87Isolate3NewERKNS0_12CreateParamsE");
+void *rec_isolate_new(const void *params) {
+  REAL(void *, (const void *), "_ZN2v87Isolate3NewERKNS0_12CreateParamsE");
+  in_v8++;
+  void *iso = fn(params);
+  in_v8--;
+  rec_thread *t = begin();
+  if (t) {
+    new_isolate(t, iso, REC_CALL_NEW, "v8::Isolate::New");
+    end();
+    observe("after v8::Isolate::New");
+  }
+  return iso;
+}
+
+V8_API void rec_isolate_initialize(void *iso, const void *params) __asm__("_ZN2v87Isolate10InitializeEPS0_RKNS0_12CreateParamsE");
+void rec_isolate_initialize(void *iso, const void *params) {
+  REAL(void, (void *, const void *), "_ZN2v87Isolate10InitializeEPS0_RKNS0_12CreateParamsE");
+  in_v8++;
+  fn(iso, params);
+  in_v8--;
+  rec_thread *t = begin();  /* none inside Isolate::New: that one records it */
+  if (t) {
+    new_isolate(t, iso, REC_CALL_ALLOCATE_INITIALIZE, "v8::Isolate::Initialize");
+    end();
+    observe("after v8::Isolate::Initialize");
+  }
+}
+
+V8_API void rec_isolate_dispose(void *iso) __asm__("_ZN2v87Isolate7DisposeEv");
+void rec_isolate_dispose(void *iso) {
+  REAL(void, (void *), "_ZN2v87Isolate7DisposeEv");
+  on(CK_DISPOSE, iso, "v8::Isolate::Dispose");
+  in_v8++;
+  fn(iso);
+  in_v8--;
+  observe("after v8::Isolate::Dispose");
+}
+
+V8_API void rec_isolate_enter(void *iso) __asm__("_ZN2v87Isolate5EnterEv");
+void rec_isolate_enter(void *iso) {
+  REAL(void, (void *), "_ZN2v87Isolate5EnterEv");
+  fn(iso);
+  on(CK_ENTER, iso, "v8::Isolate::Enter");
+  observe("after v8::Isolate::Enter");
+}
+
+V8_API void rec_isolate_exit(void *iso) __asm__("_ZN2v87Isolate4ExitEv");
+void rec_isolate_exit(void *iso) {
+  REAL(void, (void *), "_ZN2v87Isolate4ExitEv");
+  on(CK_EXIT, iso, "v8::Isolate::Exit");
+  fn(iso);
+  observe("after v8::Isolate::Exit");
+}
+
+FEED_BEFORE(rec_terminate, "_ZN2v87Isolate18TerminateExecutionEv", CK_TERMINATE, "v8::Isolate::TerminateExecution")
+
+FEED_BEFORE(rec_cancel_terminate, "_ZN2v87Isolate24CancelTerminateExecutionEv", CK_CANCEL_TERMINATE, "v8::Isolate::CancelTerminateExecution")
+
+V8_API void rec_interrupt(void *iso, void *cb, void *data) __asm__("_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_");
+void rec_interrupt(void *iso, void *cb, void *data) {
+  REAL(void, (void *, void *, void *), "_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_");
+  on(CK_INTERRUPT, iso, "v8::Isolate::RequestInterrupt");
+  fn(iso, cb, data);
+}
+
+FEED_BEFORE(rec_low_memory, "_ZN2v87Isolate21LowMemoryNotificationEv", CK_GC, "v8::Isolate::LowMemoryNotification")
+
+/* Locker and Unlocker: their constructors call Initialize(isolate); the destructors find
+ * the isolate by the object's address. */
+static void scope_begin(ck_op op, void *scope, void *iso, const char *what) {
+  rec_thread *t = begin();
+  if (!t) return;
+  int id = isolate_id(t, iso, what);
+  rec_ptrmap_put(&scopes, scope, id);
+  feed_as(t, op, id, REC_CALL_PLAIN, what);
+  if (op == CK_LOCK) ck_acquired(ck, t->slot, id);  /* the real Locker is held by now */
+  end();
+}
+
+static void scope_end(ck_op op, void *scope, const char *what) {
+  rec_thread *t = begin();
+  if (!t) return;
+  int id;
+  if (rec_ptrmap_get(&scopes, scope, &id)) {
+    feed_as(t, op, id, REC_CALL_PLAIN, what);
+    if (op == CK_RELOCK) ck_acquired(ck, t->slot, id);  /* relocked by now */
+  }
+  end();
+}
+
+V8_API void rec_locker_init(void *locker, void *iso) __asm__("_ZN2v86Locker10InitializeEPNS_7IsolateE");
+void rec_locker_init(void *locker, void *iso) {
+  REAL(void, (void *, void *), "_ZN2v86Locker10InitializeEPNS_7IsolateE");
+  fn(locker, iso);
+  scope_begin(CK_LOCK, locker, iso, "v8::Locker::Locker");
+}
+
+SCOPE_END(rec_locker_d1, "_ZN2v86LockerD1Ev", CK_UNLOCK, "v8::Locker::~Locker", 1)
+
+SCOPE_END(rec_locker_d2, "_ZN2v86LockerD2Ev", CK_UNLOCK, "v8::Locker::~Locker", 1)
+
+V8_API void rec_unlocker_init(void *unlocker, void *iso) __asm__("_ZN2v88Unlocker10InitializeEPNS_7IsolateE");
+void rec_unlocker_init(void *unlocker, void *iso) {
+  REAL(void, (void *, void *), "_ZN2v88Unlocker10InitializeEPNS_7IsolateE");
+  scope_begin(CK_UNLOCKER, unlocker, iso, "v8::Unlocker::Unlocker");
+  fn(unlocker, iso);
+}
+
+SCOPE_END(rec_unlocker_d1, "_ZN2v88UnlockerD1Ev", CK_RELOCK, "v8::Unlocker::~Unlocker", 0)
+
+SCOPE_END(rec_unlocker_d2, "_ZN2v88UnlockerD2Ev", CK_RELOCK, "v8::Unlocker::~Unlocker", 0)
+
+/* Context::New (V8 10.2's signature): every argument is a pointer or, for the
+ * deserializer callback, a pair of pointers, passed in registers as C passes them. */
+#define CONTEXT_NEW                                                                                     \
+  "_ZN2v87Context3NewEPNS_7IsolateEPNS_22ExtensionConfigurationENS_10MaybeLocalINS_14ObjectTemplateEEENS5_" \
+  "INS_5ValueEEENS_33DeserializeInternalFieldsCallbackEPNS_14MicrotaskQueueE"
+V8_API void *rec_context_new(void *iso, void *ext, void *tmpl, void *global, void *cb, void *cb_data, void *queue)
+    __asm__(CONTEXT_NEW);
+void *rec_context_new(void *iso, void *ext, void *tmpl, void *global, void *cb, void *cb_data, void *queue) {
+  REAL(void *, (void *, void *, void *, void *, void *, void *, void *), CONTEXT_NEW);
+  on(CK_CONTEXT, iso, "v8::Context::New");
+  in_v8++;
+  void *context = fn(iso, ext, tmpl, global, cb, cb_data, queue);
+  in_v8--;
+  return context;
+}
+
+/* Script::Run(context [, host options]): the isolate is the context's. The run stays open
+ * until it returns; calls of the same thread meanwhile are inside it (a host callback). */
+static void *context_isolate(void *context) {
+  REAL(void *, (void *), "_ZN2v87Context10GetIsolateEv");
+  return fn(context);
+}
+
+static void run_done(void *iso) {
+  rec_thread *t = begin();
+  if (!t) return;
+  int id = isolate_id(t, iso, "v8::Script::Run");
+  ck_run_done(ck, t->slot, id);
+  rec_log_run_done(t->number, id);
+  end();
+}
+
+V8_API void *rec_script_run(void *script, void *context) __asm__("_ZN2v86Script3RunENS_5LocalINS_7ContextEEE");
+void *rec_script_run(void *script, void *context) {
+  REAL(void *, (void *, void *), "_ZN2v86Script3RunENS_5LocalINS_7ContextEEE");
+  void *iso = context_isolate(context);
+  on(CK_RUN, iso, "v8::Script::Run");
+  run_delegates = 1;
+  void *result = fn(script, context);
+  run_delegates = 0;
+  run_done(iso);
+  return result;
+}
+
+V8_API void *rec_script_run2(void *script, void *context, void *options)
+    __asm__("_ZN2v86Script3RunENS_5LocalINS_7ContextEEENS1_INS_4DataEEE");
+void *rec_script_run2(void *script, void *context, void *options) {
+  REAL(void *, (void *, void *, void *), "_ZN2v86Script3RunENS_5LocalINS_7ContextEEENS1_INS_4DataEEE");
+  if (run_delegates) {  /* the one-argument Run, already recorded, passing its call on */
+    run_delegates = 0;
+    return fn(script, context, options);
+  }
+  void *iso = context_isolate(context);
+  on(CK_RUN, iso, "v8::Script::Run");
+  void *result = fn(script, context, options);
+  run_done(iso);
+  return result;
+}
+
+/* ---- threads and the process -------------------------------------------------------- */
+
+/* A thread that called V8 ends: the checker hears it, and its slot may be reused. */
+static void thread_ended(void *unused) {
+  (void)unused;
+  if (!active || my_number < 0) return;
+  pthread_mutex_lock(&mu);
+  rec_thread *t = &threads[my_number];
+  feed_as(t, CK_THREAD_END, CK_NONE, REC_CALL_PLAIN, "thread end");
+  ck_release_thread(ck, t->slot);
+  t->live = 0;
+  pthread_mutex_unlock(&mu);
+  my_number = -1;
+}
+
+/* A child forked without exec is another process: it records nothing (the log and the
+ * checker are the parent's). */
+static void forked(void) { active = 0; }
+
+__attribute__((constructor)) static void start(void) {
+  const char *pid = getenv(REC_ENV_PID);
+  if (!pid || atol(pid) != (long)getpid()) return;  /* a program the recorded one started */
+  if (rec_sink_open(getenv(REC_ENV_LOG), getenv(REC_ENV_REPORT))) return;
+  ck = ck_new(CK_MODEL_V8);
+  if (!ck || pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;
+  void *enter = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate5EnterEv");
+  if (rec_v8_in_executable(enter)) {  /* official node: the uprobe way, not this one */
+    rec_report_info("v8-in-executable", "V8 is linked into the program itself (as in the official node "
+                    "binaries): its calls do not go through a shared library, so the preloaded recorder cannot "
+                    "see them; recording such programs through uprobes is not implemented yet");
+    rec_sink_close(0);
+    return;
+  }
+  active = 1;
+}
+
+/* The process exits (exit() or the end of main): what is still alive is how the program
+ * ends, not a bug: the checker's end goes to the report as information. */
+__attribute__((destructor)) static void stop(void) {
+  if (!active) return;
+  pthread_mutex_lock(&mu);
+  active = 0;  /* calls from here on (other threads, atexit handlers) pass through */
+  exiting = 1;
+  rec_log_exit();
+  for (size_t i = 0; i < nthreads; i++)
+    if (threads[i].live) feed_as(&threads[i], CK_THREAD_END, CK_NONE, REC_CALL_AT_EXIT, "process exit");
+  size_t before = ck_violation_count(ck);
+  ck_end(ck, seq + 1);
+  for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), NULL, seq + 1, "process exit", 1);
+  rec_sink_close(seq);
+  pthread_mutex_unlock(&mu);
+}

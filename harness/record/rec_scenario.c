@@ -1,0 +1,210 @@
+/* rec_scenario.c — a recorded program's log as a scenario (rec_scenario.h). */
+#define _GNU_SOURCE
+#include "rec_scenario.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "checker.h"
+#include "rec_log.h"
+#include "vec.h"
+
+typedef struct log_view {
+  const rec_record *r;
+  size_t n;
+  void *map;
+  size_t map_len;
+} log_view;
+
+static int log_open(const char *path, log_view *v, iso_err *err) {
+  memset(v, 0, sizeof *v);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st)) {
+    if (fd >= 0) close(fd);
+    return iso_fail(err, ISO_ERR_IO, "cannot read the recording %s: %s", path, strerror(errno));
+  }
+  if ((size_t)st.st_size < REC_HEADER) {
+    close(fd);
+    return 0;  /* the program made no V8 call the recorder saw */
+  }
+  v->map_len = (size_t)st.st_size;
+  v->map = mmap(NULL, v->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (v->map == MAP_FAILED) {
+    v->map = NULL;
+    return iso_fail(err, ISO_ERR_IO, "cannot map the recording %s: %s", path, strerror(errno));
+  }
+  uint64_t count = *(const uint64_t *)v->map;
+  if (count > (v->map_len - REC_HEADER) / sizeof(rec_record))
+    return iso_fail(err, ISO_ERR_INTERNAL, "the recording %s is cut short (%llu records announced)", path,
+                    (unsigned long long)count);
+  v->r = (const rec_record *)((const char *)v->map + REC_HEADER);
+  v->n = (size_t)count;
+  return 0;
+}
+
+/* Runs and their returns, matched per thread: block[i] is 1 for a run whose thread made
+ * V8 calls before it returned (a host callback: written as a block), and opener[j] of
+ * a REC_RUN_DONE is the index of its run. */
+static int match_runs(const log_view *v, unsigned char *block, size_t *opener, iso_err *err) {
+  size_t *open = NULL, nopen = 0, cap = 0;  /* open runs: record indexes, all threads */
+  for (size_t i = 0; i < v->n; i++) {
+    const rec_record *r = &v->r[i];
+    if (r->kind == REC_OP) {
+      for (size_t k = nopen; k-- > 0;)
+        if (v->r[open[k]].thread == r->thread) {
+          block[open[k]] = 1;
+          break;
+        }
+      if (r->op == CK_RUN) {
+        if (vec_grow(&open, &cap, nopen + 1, sizeof *open)) {
+          free(open);
+          return iso_fail(err, ISO_ERR_NOMEM, "out of memory reading the recording");
+        }
+        open[nopen++] = i;
+      }
+    } else if (r->kind == REC_RUN_DONE) {
+      for (size_t k = nopen; k-- > 0;)
+        if (v->r[open[k]].thread == r->thread) {
+          opener[i] = open[k];
+          memmove(&open[k], &open[k + 1], (nopen - k - 1) * sizeof *open);
+          nopen--;
+          break;
+        }
+    }
+  }
+  free(open);
+  return 0;
+}
+
+static const char *call_note(int call) {
+  switch (call) {
+    case REC_CALL_NEW: return "v8::Isolate::New";
+    case REC_CALL_ALLOCATE_INITIALIZE: return "v8::Isolate::Allocate + Initialize";
+    case REC_CALL_UNSEEN: return "first seen here: its creation was not recorded";
+    case REC_CALL_AT_EXIT: return "still running when the process exited";
+    default: return NULL;
+  }
+}
+
+/* The checker's codes, ordered by the call they belong to (an observation after a call
+ * may be logged after other threads' calls). */
+typedef struct code_at { int seq; int code; } code_at;
+
+static int by_seq(const void *a, const void *b) {
+  const code_at *x = a, *y = b;
+  return x->seq != y->seq ? (x->seq > y->seq) - (x->seq < y->seq) : (a > b) - (a < b);
+}
+
+static code_at *collect_codes(const log_view *v, size_t *n) {
+  code_at *c = malloc((v->n + 1) * sizeof *c);
+  *n = 0;
+  for (size_t i = 0; c && i < v->n; i++)
+    if (v->r[i].kind == REC_CODE) c[(*n)++] = (code_at){v->r[i].seq, v->r[i].arg};
+  if (c) qsort(c, *n, sizeof *c, by_seq);  /* equal seqs keep log order: by address */
+  return c;
+}
+
+/* Appends "  ! a, b" for the codes of call seq; *k walks codes in seq order. */
+static void add_codes(strbuf *out, const code_at *codes, size_t n, size_t *k, int seq, const char *lead) {
+  while (*k < n && codes[*k].seq < seq) (*k)++;
+  for (int first = 1; *k < n && codes[*k].seq == seq; (*k)++, first = 0)
+    sb_printf(out, "%s%s", first ? lead : ", ", ck_code_name((ck_code)codes[*k].code));
+}
+
+/* The thread name of number t, from the REC_THREAD records (names[] by number). */
+static const char *thread_of(const char **names, size_t nnames, int t) {
+  return t >= 0 && (size_t)t < nnames && names[t] ? names[t] : "unknown";
+}
+
+static void write_op(strbuf *out, const log_view *v, size_t i, const char *thread, int depth, int block,
+                     const code_at *codes, size_t ncodes, size_t *k) {
+  const rec_record *r = &v->r[i];
+  for (int d = 0; d < depth; d++) sb_puts(out, "  ");
+  sb_printf(out, "%s: ", thread);
+  char iso[16] = "";
+  if (r->isolate > 0) rec_isolate_label(r->isolate - 1, iso);  /* checker ids count from 1 */
+  switch (r->op) {
+    case CK_THREAD_END: sb_puts(out, "end"); break;
+    case CK_RUN: sb_printf(out, "run %s \"%s\"%s", iso, block ? "host()" : "0", block ? " {" : ""); break;
+    default: sb_printf(out, "%s %s", ck_op_name((ck_op)r->op), iso); break;
+  }
+  add_codes(out, codes, ncodes, k, r->seq, "  ! ");
+  const char *note = call_note(r->arg);
+  if (r->op == CK_RUN) note = "v8::Script::Run (the script itself is not recorded)";
+  if (note) sb_printf(out, "   # %s", note);
+  sb_puts(out, "\n");
+}
+
+/* The title: the command line, quotes and backslashes escaped, control characters out. */
+static void write_header(strbuf *out, const char *command) {
+  sb_puts(out, "title \"Recorded: ");
+  for (const char *c = command; *c && c - command < 200; c++) {
+    if (*c == '"' || *c == '\\') sb_printf(out, "\\%c", *c);
+    else if ((unsigned char)*c >= 0x20) sb_add(out, c, 1);
+  }
+  char date[32];
+  time_t now = time(NULL);
+  strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+  sb_printf(out, "\"\nsource \"isoreplay record, %s\"\nmodel v8\ntags recorded\n\n", date);
+}
+
+int rec_scenario_write(const char *log_path, const char *command, strbuf *out, rec_summary *sum, iso_err *err) {
+  memset(sum, 0, sizeof *sum);
+  log_view v;
+  if (log_open(log_path, &v, err)) return -1;
+  unsigned char *block = calloc(v.n + 1, 1);
+  const char **names = calloc(v.n + 1, sizeof *names);
+  size_t *opener = malloc((v.n + 1) * sizeof *opener);
+  for (size_t i = 0; opener && i <= v.n; i++) opener[i] = SIZE_MAX;
+  size_t ncodes = 0, k = 0;
+  code_at *codes = collect_codes(&v, &ncodes);
+  int rc = block && names && opener && codes ? match_runs(&v, block, opener, err) : iso_fail(err, ISO_ERR_NOMEM, "out of memory");
+  if (!rc) {
+    write_header(out, command);
+    int open_blocks = 0, exited = 0;
+    for (size_t i = 0; i < v.n; i++) {
+      const rec_record *r = &v.r[i];
+      if (r->kind == REC_THREAD && (size_t)r->thread < v.n) {
+        names[r->thread] = r->name;
+        sum->threads++;
+      } else if (r->kind == REC_OP) {
+        sum->calls++;
+        if (r->op == CK_NEW) sum->isolates++;
+        if (sum->written >= REC_MAX_STEPS && !open_blocks) {
+          sum->cut++;
+          continue;
+        }
+        if (r->op == CK_THREAD_END && r->arg == REC_CALL_AT_EXIT && !exited++)
+          sb_puts(out, "# the process exits: what it left running or alive\n");
+        write_op(out, &v, i, thread_of(names, v.n, r->thread), open_blocks, block[i], codes, ncodes, &k);
+        sum->written++;
+        if (block[i]) open_blocks++;
+      } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]] && open_blocks > 0) {
+        open_blocks--;  /* the host callback returns: the block's `}` */
+        for (int d = 0; d < open_blocks; d++) sb_puts(out, "  ");
+        sb_puts(out, "}\n");
+      }
+    }
+    size_t at_end = out->len;
+    add_codes(out, codes, ncodes, &k, (int)sum->calls + 1, "! ");
+    if (out->len > at_end) sb_puts(out, "   # what the process left at its exit\n");
+    if (sum->cut) sb_printf(out, "# %ld more calls not written: a scenario holds at most %ld steps\n", sum->cut, REC_MAX_STEPS);
+    if (out->failed) rc = iso_fail(err, ISO_ERR_NOMEM, "out of memory writing the scenario");
+  }
+  free(block);
+  free(names);
+  free(opener);
+  free(codes);
+  if (v.map) munmap(v.map, v.map_len);
+  return rc;
+}

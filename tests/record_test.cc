@@ -1,0 +1,130 @@
+// record_test.cc — `isoreplay record` on a real program: v8probe/testprograms/
+// pool_embedder, a small C++ embedder of libnode with a pool of two threads. The wrong
+// pool exits its first isolate while the second is entered: record reports exit-order at
+// that call on that thread, live, and writes a scenario that `check` accepts and that
+// replays (dry and on every runtime) to the same verdicts. The correct pool raises
+// nothing. The program's output and exit status pass through.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <string>
+
+#include "test_util.h"
+
+using testutil::Cli;
+using testutil::Path;
+using testutil::ReadFile;
+using testutil::RunCli;
+
+namespace {
+
+const std::string kPool = ISOREPLAY_POOL_EMBEDDER;
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
+  return n;
+}
+
+}  // namespace
+
+TEST(Record, TheWrongPoolIsReportedAtTheExitOfEachWorkerAndItsScenarioReplaysTheSame) {
+  std::string scn = Path("wrong.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + kPool + " wrong");
+  ASSERT_EQ(0, r.status) << r.out;
+  EXPECT_EQ(2u, Count(r.out, "second runtime up")) << r.out;  // the program's own output
+  EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-1 (tid ")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("in v8::Isolate::Exit (call 9): pool-1 exits A while B, entered later, is on top"))
+      << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-2")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("warning[tls-divergence]: thread pool-1")) << r.out;  // what libnode did
+  EXPECT_NE(std::string::npos, r.out.find("pool_embedder+0x")) << r.out;  // the program's own frame
+  EXPECT_NE(std::string::npos, r.out.find("26 V8 calls on 2 threads, 4 isolates: 2 errors, 2 warnings")) << r.out;
+
+  std::string text = ReadFile(scn);
+  EXPECT_NE(std::string::npos, text.find("pool-1: new A   # v8::Isolate::New\n")) << text;
+  EXPECT_NE(std::string::npos, text.find("pool-1: exit A  ! exit-order, tls-divergence\n")) << text;
+  EXPECT_NE(std::string::npos, text.find("pool-2: exit C  ! exit-order, tls-divergence\n")) << text;
+  EXPECT_EQ(0, RunCli("check " + scn).status);
+  Cli dry = RunCli("run --dry-run " + scn);
+  EXPECT_EQ(0, dry.status) << dry.out;
+  Cli real = RunCli("run " + scn);  // every runtime of this build: the same verdicts
+  EXPECT_EQ(0, real.status) << real.out;
+  EXPECT_EQ(0u, Count(real.out, "FAIL")) << real.out;
+}
+
+TEST(Record, JsonHoldsEveryViolationWithItsThreadCallAndFrames) {
+  std::string json = Path("wrong.json");
+  Cli r = RunCli("record --json " + json + " -- " + kPool + " wrong");
+  ASSERT_EQ(0, r.status) << r.out;
+  std::string doc = ReadFile(json);
+  EXPECT_NE(std::string::npos, doc.find("\"format\": \"isoreplay-record/1\"")) << doc;
+  EXPECT_NE(std::string::npos, doc.find("\"errors\": 2")) << doc;
+  EXPECT_NE(std::string::npos, doc.find("\"code\": \"exit-order\"")) << doc;
+  EXPECT_NE(std::string::npos, doc.find("\"call\": \"v8::Isolate::Exit\"")) << doc;
+  EXPECT_NE(std::string::npos, doc.find("\"thread\": \"pool-2\"")) << doc;
+  EXPECT_NE(std::string::npos, doc.find("pool_embedder+0x")) << doc;
+  Cli k = RunCli("record --json " + Path("killed.json") + " -- sh -c 'kill -SEGV $$'");
+  EXPECT_NE(std::string::npos, ReadFile(Path("killed.json")).find("\"signal\": \"SEGV\"")) << ReadFile(Path("killed.json"));
+}
+
+TEST(Record, TheCorrectPoolRaisesNothing) {
+  std::string scn = Path("correct.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + kPool + " correct");
+  ASSERT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("26 V8 calls on 2 threads, 4 isolates: 0 errors, 0 warnings\n")) << r.out;
+  EXPECT_EQ(std::string::npos, r.out.find("error[")) << r.out;
+  std::string text = ReadFile(scn);
+  EXPECT_EQ(std::string::npos, text.find('!')) << text;
+  EXPECT_EQ(0, RunCli("run --dry-run " + scn).status);
+}
+
+TEST(Record, TheProgramsExitStatusAndSignalPassThrough) {
+  EXPECT_EQ(7, RunCli("record -- sh -c 'exit 7'").status);
+  EXPECT_EQ(128 + 11, RunCli("record -- sh -c 'kill -SEGV $$'").status);
+  Cli none = RunCli("record -- sh -c 'exit 0'");
+  EXPECT_NE(std::string::npos, none.out.find("no V8 call was seen")) << none.out;
+  Cli missing = RunCli("record -- /nonexistent/program");
+  EXPECT_EQ(127, missing.status);
+  EXPECT_NE(std::string::npos, missing.out.find("cannot run /nonexistent/program")) << missing.out;
+}
+
+TEST(Record, BadUsageRunsNothing) {
+  Cli r = RunCli("record");
+  EXPECT_EQ(2, r.status);
+  EXPECT_NE(std::string::npos, r.out.find("record needs a program")) << r.out;
+  Cli d = RunCli("record --out / -- sh -c 'echo ran'");
+  EXPECT_EQ(2, d.status) << d.out;
+  EXPECT_EQ(std::string::npos, d.out.find("ran\n")) << d.out;
+}
+
+// Debian's own node 18 (bin/debian-node: cmake/DebianNode.cmake), a real program that
+// takes V8 from libnode.so.108, with three workers: recorded without a violation, the
+// scenario replays to the same verdicts.
+TEST(Record, DebianNodeWithWorkersRaisesNothingAndItsScenarioReplays) {
+  if (!*ISOREPLAY_DEBIAN_NODE) GTEST_SKIP() << "no Debian node in this build: " << ISOREPLAY_DEBIAN_NODE_WHY;
+  if (geteuid() != 0) GTEST_SKIP() << "debian-node needs root (a private mount namespace)";
+  std::string js = testutil::WriteFile(
+      "workers.js",
+      "const {Worker} = require('worker_threads');\n"
+      "let n = 0;\n"
+      "for (let i = 0; i < 3; i++) {\n"
+      "  const w = new Worker(\"require('worker_threads').parentPort.postMessage(6 * 7)\", {eval: true});\n"
+      "  w.on('message', m => console.log('got', m));\n"
+      "  w.on('exit', () => { if (++n === 3) console.log('all workers exited'); });\n"
+      "}\n");
+  std::string scn = Path("node.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + std::string(ISOREPLAY_DEBIAN_NODE) + " " + js);
+  ASSERT_EQ(0, r.status) << r.out;
+  EXPECT_EQ(3u, Count(r.out, "got 42")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("all workers exited")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("on 4 threads, 4 isolates: 0 errors, 0 warnings")) << r.out;
+  std::string text = ReadFile(scn);
+  EXPECT_NE(std::string::npos, text.find("node-2: new B   # v8::Isolate::Allocate + Initialize\n")) << text;
+  EXPECT_NE(std::string::npos, text.find("node-2: lock B\n")) << text;
+  Cli dry = RunCli("run --dry-run " + scn);
+  EXPECT_EQ(0, dry.status) << dry.out;
+  Cli real = RunCli("run " + scn);
+  EXPECT_EQ(0, real.status) << real.out;
+}

@@ -1,0 +1,86 @@
+// pool_embedder.cc — a small C++ embedder of V8 (libnode), for `isoreplay record` to
+// observe: a pool of worker threads, each keeping two isolates entered at once, as a
+// thread pool with several runtimes per thread does. It is not part of isoreplay; it is
+// the kind of program isoreplay's users write.
+//
+//   pool_embedder wrong     each worker exits and disposes its first isolate while the
+//                           second is still entered on top of it (exit-order, then a
+//                           silently corrupted current isolate): the bug
+//   pool_embedder correct   the same pool, exiting and disposing in reverse order
+//
+// Threads are named pool-1, pool-2 (what `record` names them after). Exit status 0.
+#include <libplatform/libplatform.h>
+#include <pthread.h>
+#include <v8.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace {
+
+bool g_wrong = false;
+
+v8::Isolate* NewIsolate(v8::ArrayBuffer::Allocator* allocator) {
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator;
+  return v8::Isolate::New(params);
+}
+
+void RunScript(v8::Isolate* isolate, const char* source) {
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope in_context(context);
+  v8::Local<v8::String> text = v8::String::NewFromUtf8(isolate, source).ToLocalChecked();
+  v8::Local<v8::Script> script = v8::Script::Compile(context, text).ToLocalChecked();
+  v8::String::Utf8Value result(isolate, script->Run(context).ToLocalChecked());
+  std::printf("%s\n", *result);
+}
+
+void Worker(int n) {
+  char name[16];
+  std::snprintf(name, sizeof name, "pool-%d", n);
+  pthread_setname_np(pthread_self(), name);
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate* first = NewIsolate(allocator.get());
+  first->Enter();
+  RunScript(first, "'first runtime up'");
+  v8::Isolate* second = NewIsolate(allocator.get());
+  second->Enter();
+  RunScript(second, "'second runtime up'");
+  if (g_wrong) {  // the first runtime is done first: dropped out of order
+    first->Exit();
+    first->Dispose();
+    second->Exit();
+    second->Dispose();
+  } else {
+    second->Exit();
+    second->Dispose();
+    first->Exit();
+    first->Dispose();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2 || (std::strcmp(argv[1], "wrong") && std::strcmp(argv[1], "correct"))) {
+    std::fprintf(stderr, "usage: %s wrong|correct\n", argv[0]);
+    return 2;
+  }
+  g_wrong = !std::strcmp(argv[1], "wrong");
+  v8::V8::InitializeICUDefaultLocation(argv[0]);
+  std::unique_ptr<v8::Platform> platform = v8::platform::NewDefaultPlatform();
+  v8::V8::InitializePlatform(platform.get());
+  v8::V8::Initialize();
+  std::vector<std::thread> pool;
+  for (int n = 1; n <= 2; n++) {
+    pool.emplace_back(Worker, n);
+    pool.back().join();  // one after the other: the output and the verdicts stay in order
+  }
+  v8::V8::Dispose();
+  v8::V8::DisposePlatform();
+  return 0;
+}
