@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""record_validation.py — `isoreplay record` on programs nobody here wrote: Node's own
-worker tests (test/parallel/test-worker*.js of Debian's nodejs 18 source), each run by
-Debian's node 18 (bin/debian-node of the build) plain and under `isoreplay record`.
+"""record_validation.py — `isoreplay record` on programs nobody here wrote, each test run
+by Debian's node 18 (bin/debian-node of the build) plain and under `isoreplay record`:
+- Node's own worker tests (test/parallel/test-worker*.js of Debian's nodejs 18 source);
+- isolated-vm 5.0.4 (npm, built with node-gyp against Debian's node 18 headers) and its
+  test suite, which is not in the npm package: give a checkout of laverdet/isolated-vm at
+  tag v5.0.4 with --isolated-vm-repo DIR (left out otherwise, saying so).
 
 Prints a line per test and a table: the tests run, those that pass without the probe
 (the others are left out, counted), those that still pass with it, the violations found
@@ -10,11 +13,14 @@ and the wall-time ratio with and without the probe over the tests that pass both
 Exits 1 when a test that passes plainly fails under record, or record finds an error.
 
     /usr/bin/python3 bench/record_validation.py [--build default] [--only SUBSTRING]
+                                                [--isolated-vm-repo DIR]
 
 The source tarball comes from Debian's deb-src (a private apt list under the build tree:
 the system's apt configuration is not touched) and is cached in build/_v8/node-src."""
 import argparse
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -82,11 +88,85 @@ def run(cmd, cwd, timeout):
         return "timeout", "", time.monotonic() - start
 
 
+def isoreplay_lines_out(stderr):
+    """The program's own stderr: record's report lines (and their frames and notes) out."""
+    keep, in_report = [], False
+    for line in stderr.splitlines(keepends=True):
+        if line.startswith("isoreplay record: "):
+            in_report = True
+            continue
+        if in_report and line.startswith(("      at ", "    note: ")):
+            continue
+        in_report = False
+        keep.append(line)
+    return "".join(keep)
+
+
+def build_isolated_vm(cache, headers):
+    """isolated-vm 5.0.4 from npm, built against Debian's node 18 headers (and libuv's,
+    which Debian keeps apart); its module and JS entry staged in cache/run."""
+    run_dir = cache / "run"
+    if (run_dir / "out" / "isolated_vm.node").exists():
+        return run_dir
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / "package").is_dir():
+        subprocess.run(["npm", "pack", "isolated-vm@5.0.4"], cwd=cache, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["tar", "xzf", "isolated-vm-5.0.4.tgz"], cwd=cache, check=True)
+    if not (cache / "uv" / "usr" / "include" / "uv.h").exists():
+        subprocess.run(["apt-get", "download", "libuv1-dev"], cwd=cache, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        deb = sorted(cache.glob("libuv1-dev_*.deb"))[0]
+        subprocess.run(["dpkg", "-x", str(deb), str(cache / "uv")], check=True)
+    built = cache / "package" / "build" / "Release" / "isolated_vm.node"
+    if not built.exists():
+        node_gyp(cache, headers)
+    (run_dir / "out").mkdir(parents=True, exist_ok=True)
+    shutil.copy(built, run_dir / "out")
+    for f in ("isolated-vm.js", "package.json"):
+        shutil.copy(cache / "package" / f, run_dir)
+    return run_dir
+
+
+def node_gyp(cache, headers):
+    """npm's own node-gyp, with Debian's node headers and libuv's."""
+    gyp = Path(subprocess.run(["npm", "prefix", "-g"], capture_output=True, text=True).stdout.strip())
+    gyp = gyp / "lib" / "node_modules" / "npm" / "node_modules" / "node-gyp" / "bin" / "node-gyp.js"
+    env = dict(os.environ, CXXFLAGS=f"-I{cache / 'uv' / 'usr' / 'include'}")
+    print("isolated-vm: building 5.0.4 with node-gyp against Debian's node 18 headers (a few minutes)", flush=True)
+    subprocess.run(["node", str(gyp), "rebuild", "--release", "-j", "2", f"--nodedir={headers}"], cwd=cache / "package",
+                   env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def ivm_suite(repo, run_dir, node, isoreplay, timeout, only):
+    """isolated-vm's tests as its test.js runs them: node --no-node-snapshot [node-args]
+    tests/X.js with NODE_PATH at the module; a pass prints exactly "pass" and nothing on
+    stderr."""
+    rows = []
+    env = dict(os.environ, NODE_PATH=str(run_dir))
+    for test in sorted((repo / "tests").glob("*.js")):
+        if only not in test.name:
+            continue
+        m = re.search(r"node-args: *(.+)", test.read_text(errors="replace"))
+        args = ["--no-node-snapshot", *(m.group(1).split(" ") if m else []), f"tests/{test.name}"]
+        def one(cmd):
+            start = time.monotonic()
+            try:
+                p = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout,
+                                   errors="replace")
+            except subprocess.TimeoutExpired:
+                return False, "", time.monotonic() - start
+            own = isoreplay_lines_out(p.stderr)
+            return p.returncode == 0 and p.stdout == "pass\n" and own == "", p.stderr, time.monotonic() - start
+        rows.append((test.name, one([str(node), *args]), one([str(isoreplay), "record", "--", str(node), *args])))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="default")
     ap.add_argument("--only", default="")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--isolated-vm-repo", type=Path, help="a checkout of laverdet/isolated-vm at tag v5.0.4")
     a = ap.parse_args()
     bindir = PROJECT / "build" / a.build / "bin"
     isoreplay, node = bindir / "isoreplay", bindir / "debian-node"
@@ -123,17 +203,47 @@ def main():
               f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
     n_err = sum(len(v) for k, v in errors.items() if k.startswith("error"))
     n_warn = sum(len(v) for k, v in errors.items() if k.startswith("warning"))
+    ratio = t_rec / t_plain if t_plain else float("nan")
+    table = [f"| Debian node 18 (libnode 10.2, preload): test/parallel/test-worker*.js | {len(tests)} | {len(plain_fail)} | "
+             f"{len(rows) - len(broke)} of {len(rows)} | {n_err} | {n_warn} | {ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |"]
+    notes = [f"  node: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v)))}" for k, v in sorted(errors.items())]
+    ivm_broke = []
+    if a.isolated_vm_repo:
+        run_dir = build_isolated_vm(PROJECT / "build" / "_v8" / "isolated-vm", PROJECT / "build" / "_v8" / "root" / "usr")
+        ivm = ivm_suite(a.isolated_vm_repo.resolve(), run_dir, node, isoreplay, a.timeout, a.only)
+        ivm_found, left_out, tp, tr, passed = {}, 0, 0.0, 0.0, 0
+        for name, (ok, _, dt), (rok, err, drt) in ivm:
+            for sev, code in FINDING.findall(err):
+                ivm_found.setdefault(f"{sev}[{code}]", []).append(name)
+            if not ok:
+                left_out += 1
+                print(f"isolated-vm {name}: left out (fails without the probe)", flush=True)
+                continue
+            if rok:
+                passed += 1
+                tp, tr = tp + dt, tr + drt
+            else:
+                ivm_broke.append(name)
+            print(f"isolated-vm {name}: {'pass' if rok else 'FAILS under record'}; {len(FINDING.findall(err))} violations; "
+                  f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
+        e = sum(len(v) for k, v in ivm_found.items() if k.startswith("error"))
+        w = sum(len(v) for k, v in ivm_found.items() if k.startswith("warning"))
+        r = tr / tp if tp else float("nan")
+        table.append(f"| isolated-vm 5.0.4 on Debian node 18 (preload): its tests/*.js | {len(ivm)} | {left_out} | "
+                     f"{passed} of {len(ivm) - left_out} | {e} | {w} | {r:.2f}x ({tr:.1f} s / {tp:.1f} s) |")
+        notes += [f"  isolated-vm: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v))[:8])}{' ...' if len(set(v)) > 8 else ''}"
+                  for k, v in sorted(ivm_found.items())]
+    else:
+        print("isolated-vm: left out: its tests are not in the npm package; pass --isolated-vm-repo DIR, a checkout "
+              "of laverdet/isolated-vm at tag v5.0.4")
     print()
     print("| program | tests | fail without the probe (left out) | pass with the probe | errors | warnings | wall time with / without |")
     print("|---|---|---|---|---|---|---|")
-    ratio = t_rec / t_plain if t_plain else float("nan")
-    print(f"| Debian node 18 (libnode 10.2, preload): test/parallel/test-worker*.js | {len(tests)} | {len(plain_fail)} | "
-          f"{len(rows) - len(broke)} of {len(rows)} | {n_err} | {n_warn} | {ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |")
-    for k, v in sorted(errors.items()):
-        print(f"  {k}: {', '.join(sorted(set(v)))}")
-    if broke:
-        print("fail under record only: " + ", ".join(broke))
-    return 1 if broke or n_err else 0
+    print("\n".join(table))
+    print("\n".join(notes))
+    if broke or ivm_broke:
+        print("fail under record only: " + ", ".join(broke + ivm_broke))
+    return 1 if broke or ivm_broke or n_err else 0
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ TEST(Record, TheWrongPoolIsReportedAtTheExitOfEachWorkerAndItsScenarioReplaysThe
   EXPECT_EQ(0u, Count(real.out, "FAIL")) << real.out;
 }
 
-TEST(Record, JsonHoldsEveryViolationWithItsThreadCallAndFrames) {
+TEST(Record, JsonAndHtmlHoldEveryViolationWithItsThreadCallAndFrames) {
   std::string json = Path("wrong.json");
   Cli r = RunCli("record --json " + json + " -- " + kPool + " wrong");
   ASSERT_EQ(0, r.status) << r.out;
@@ -65,8 +65,31 @@ TEST(Record, JsonHoldsEveryViolationWithItsThreadCallAndFrames) {
   EXPECT_NE(std::string::npos, doc.find("\"call\": \"v8::Isolate::Exit\"")) << doc;
   EXPECT_NE(std::string::npos, doc.find("\"thread\": \"pool-2\"")) << doc;
   EXPECT_NE(std::string::npos, doc.find("pool_embedder+0x")) << doc;
+  std::string html = Path("wrong.html");
+  Cli h = RunCli("record --html " + html + " -- " + kPool + " wrong");
+  ASSERT_EQ(0, h.status) << h.out;
+  std::string page = ReadFile(html);
+  EXPECT_NE(std::string::npos, page.find("exit-order")) << page.substr(0, 2000);
+  EXPECT_NE(std::string::npos, page.find("pool-2")) << page.substr(0, 2000);
   Cli k = RunCli("record --json " + Path("killed.json") + " -- sh -c 'kill -SEGV $$'");
   EXPECT_NE(std::string::npos, ReadFile(Path("killed.json")).find("\"signal\": \"SEGV\"")) << ReadFile(Path("killed.json"));
+}
+
+TEST(Record, RepeatedCallsBecomeRepeatAndTheLogGrowsPastItsFirstMapping) {
+  std::string scn = Path("loop.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + kPool + " loop");
+  ASSERT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("104005 V8 calls on 2 threads, 1 isolate: 0 errors, 0 warnings")) << r.out;
+  std::string text = ReadFile(scn);
+  EXPECT_NE(std::string::npos, text.find("repeat 100000 as r   # 100000 times back to back\n  watchdog: terminate A\ndone\n"))
+      << text;
+  EXPECT_NE(std::string::npos,
+            text.find("repeat 1000 as r   # 1000 times back to back\n  pool_embedder: lock A\n  pool_embedder: enter A\n"
+                      "  pool_embedder: exit A\n  pool_embedder: unlock A\ndone\n"))
+      << text;
+  EXPECT_LT(text.size(), 2000u);
+  Cli dry = RunCli("run --dry-run " + scn);
+  EXPECT_EQ(0, dry.status) << dry.out;
 }
 
 TEST(Record, TheCorrectPoolRaisesNothing) {

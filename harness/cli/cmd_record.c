@@ -1,4 +1,5 @@
-/* cmd_record.c — `isoreplay record [--out FILE.scn] [--json FILE] [--quiet] -- PROGRAM ARGS...`
+/* cmd_record.c — `isoreplay record [--out FILE.scn] [--json FILE] [--html FILE] [--quiet]
+ *                                  -- PROGRAM ARGS...`
  *
  * Runs the program unmodified with the recorder preloaded (harness/record/interpose.c),
  * prints each violation the checker finds in it as it happens (on stderr: the program's
@@ -21,11 +22,14 @@
 
 #include <jansson.h>
 
+#include "build_info.h"
 #include "checker.h"
 #include "cli.h"
 #include "outfile.h"
 #include "rec_log.h"
 #include "rec_scenario.h"
+#include "report.h"
+#include "scenario.h"
 #include "strbuf.h"
 
 static volatile sig_atomic_t child_pid;
@@ -194,22 +198,42 @@ static int write_json(const char *path, char **prog, int status, const rec_summa
   return bad;
 }
 
+/* The recording's swimlanes: its scenario, replayed by the checker alone (the verdicts
+ * the recording printed), as the HTML view `run --html` writes. 0, or 1 after saying why. */
+static int write_html(const char *path, const char *name, const strbuf *scn) {
+  iso_err err = {0};
+  scenario *s = NULL;
+  report *r = NULL;
+  int bad = scn_parse(name, scn->p, scn->len, &s, &err);
+  if (!bad) {
+    run_opts o = {1, iso_build_flavor(), 0, NULL};
+    r = report_run(s, &o);
+    bad = !r || cli_write_html(path, &r, 1, &err);
+  }
+  if (bad) fprintf(stderr, "isoreplay record: cannot write %s: %s\n", path, err.msg[0] ? err.msg : "out of memory");
+  report_free(r);
+  scn_free(s);
+  return bad;
+}
+
 int cmd_record(int argc, char **argv) {
   static const struct option OPTS[] = {{"out", required_argument, NULL, 'o'}, {"json", required_argument, NULL, 'j'},
-                                       {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
-  const char *out = NULL, *json = NULL;
+                                       {"html", required_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},
+                                       {NULL, 0, NULL, 0}};
+  const char *out = NULL, *json = NULL, *html = NULL;
   int quiet = 0, c;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+o:j:q", OPTS, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+o:j:h:q", OPTS, NULL)) != -1) {
     if (c == 'o') out = optarg;
     else if (c == 'j') json = optarg;
+    else if (c == 'h') html = optarg;
     else if (c == 'q') quiet = 1;
     else return cli_usage_error("unknown option '%s' for record", argv[optind - 1]);
   }
   if (optind >= argc) return cli_usage_error("record needs a program: isoreplay record [--out FILE.scn] -- PROGRAM ARGS...");
   iso_err err = {0};
-  if ((out && outfile_check(out, &err)) || (json && outfile_check(json, &err))) {
+  if ((out && outfile_check(out, &err)) || (json && outfile_check(json, &err)) || (html && outfile_check(html, &err))) {
     fprintf(stderr, "isoreplay record: %s\n", err.msg);
     return EXIT_USAGE;
   }
@@ -272,12 +296,13 @@ int cmd_record(int argc, char **argv) {
         failed = 1;
       } else {
         fprintf(stderr, "isoreplay record: scenario written to %s (%ld steps", out, sum.written);
-        if (sum.cut) fprintf(stderr, "; %ld calls past the cap of %ld not written", sum.cut, REC_MAX_STEPS);
+        if (sum.cut) fprintf(stderr, "; %ld calls past the scenario's limits not written", sum.cut);
         fputs(")\n", stderr);
       }
     }
   }
   if (json && !failed) failed = write_json(json, prog, status, &sum, &t, out);
+  if (html && !failed && sum.calls) failed = write_html(html, out ? out : "recorded.scn", &scn);
   json_decref(t.found);
   sb_free(&cmdline);
   sb_free(&scn);

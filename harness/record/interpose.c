@@ -30,6 +30,7 @@ static int exiting;             /* the process is exiting: what is raised now is
 static ck_checker *ck;
 static rec_ptrmap isolates;     /* Isolate* -> checker id of its latest lifetime */
 static rec_ptrmap scopes;       /* Locker* / Unlocker* -> checker isolate id */
+static rec_ptrmap snapshots;    /* Isolate* -> 1 while a v8::SnapshotCreator owns it */
 static int seq;                 /* REC_OP records so far */
 static pthread_key_t end_key;   /* its destructor tells the checker the thread ended */
 static rec_thread *threads;     /* every thread that called V8, by number */
@@ -101,9 +102,12 @@ static int new_isolate(rec_thread *t, const void *p, int call, const char *what)
 }
 
 /* The checker id of an isolate pointer; one never seen created (before the preload took
- * effect, or by a call not interposed) counts as created here, so later calls are checked. */
+ * effect, or by a call not interposed) counts as created here, so later calls are checked.
+ * -1 for an isolate a v8::SnapshotCreator owns: V8 made it, keeps it entered for the
+ * creator's lifetime and disposes it; calls on it are not checked. */
 static int isolate_id(rec_thread *t, const void *p, const char *what) {
   int id;
+  if (rec_ptrmap_get(&snapshots, p, &id) && id) return -1;
   return rec_ptrmap_get(&isolates, p, &id) ? id : new_isolate(t, p, REC_CALL_UNSEEN, what);
 }
 
@@ -111,15 +115,14 @@ static int isolate_id(rec_thread *t, const void *p, const char *what) {
 static void on(ck_op op, const void *iso, const char *what) {
   rec_thread *t = begin();
   if (!t) return;
-  feed_as(t, op, isolate_id(t, iso, what), REC_CALL_PLAIN, what);
+  int id = isolate_id(t, iso, what);
+  if (id >= 0) feed_as(t, op, id, REC_CALL_PLAIN, what);
   end();
 }
 
 /* After a call that changes the thread's current isolate: the real Isolate::GetCurrent()
- * beside the one a correct embedding would have (tls-divergence, as in a replay). */
-static void observe(const char *after) {
-  rec_thread *t = begin();
-  if (!t) return;
+ * beside the one a correct embedding would have (tls-divergence, as in a replay). mu held. */
+static void observe_locked(rec_thread *t, const char *after) {
   REAL(void *, (void), "_ZN2v87Isolate10GetCurrentEv");
   void *cur = fn();
   int id = CK_NONE;
@@ -128,6 +131,25 @@ static void observe(const char *after) {
   ck_observe(ck, t->slot, id, t->last_seq);
   for (size_t i = before; i < ck_violation_count(ck); i++)
     rec_report(ck_violation_at(ck, i), t, t->last_seq, after, exiting);
+}
+
+static void observe(const char *after) {
+  rec_thread *t = begin();
+  if (!t) return;
+  observe_locked(t, after);
+  end();
+}
+
+/* A call fed after the real one, with the observation, under one lock: Enter, and Exit
+ * (which hands nothing to another thread: feeding it after the call keeps the order). */
+static void on_after(ck_op op, const void *iso, const char *what, const char *after) {
+  rec_thread *t = begin();
+  if (!t) return;
+  int id = isolate_id(t, iso, what);
+  if (id >= 0) {
+    feed_as(t, op, id, REC_CALL_PLAIN, what);
+    observe_locked(t, after);
+  }
   end();
 }
 
@@ -162,8 +184,8 @@ void *rec_isolate_new(const void *params) {
   rec_thread *t = begin();
   if (t) {
     new_isolate(t, iso, REC_CALL_NEW, "v8::Isolate::New");
+    observe_locked(t, "after v8::Isolate::New");
     end();
-    observe("after v8::Isolate::New");
   }
   return iso;
 }
@@ -177,8 +199,8 @@ void rec_isolate_initialize(void *iso, const void *params) {
   rec_thread *t = begin();  /* none inside Isolate::New: that one records it */
   if (t) {
     new_isolate(t, iso, REC_CALL_ALLOCATE_INITIALIZE, "v8::Isolate::Initialize");
+    observe_locked(t, "after v8::Isolate::Initialize");
     end();
-    observe("after v8::Isolate::Initialize");
   }
 }
 
@@ -196,16 +218,14 @@ V8_API void rec_isolate_enter(void *iso) __asm__("_ZN2v87Isolate5EnterEv");
 void rec_isolate_enter(void *iso) {
   REAL(void, (void *), "_ZN2v87Isolate5EnterEv");
   fn(iso);
-  on(CK_ENTER, iso, "v8::Isolate::Enter");
-  observe("after v8::Isolate::Enter");
+  on_after(CK_ENTER, iso, "v8::Isolate::Enter", "after v8::Isolate::Enter");
 }
 
 V8_API void rec_isolate_exit(void *iso) __asm__("_ZN2v87Isolate4ExitEv");
 void rec_isolate_exit(void *iso) {
   REAL(void, (void *), "_ZN2v87Isolate4ExitEv");
-  on(CK_EXIT, iso, "v8::Isolate::Exit");
   fn(iso);
-  observe("after v8::Isolate::Exit");
+  on_after(CK_EXIT, iso, "v8::Isolate::Exit", "after v8::Isolate::Exit");
 }
 
 FEED_BEFORE(rec_terminate, "_ZN2v87Isolate18TerminateExecutionEv", CK_TERMINATE, "v8::Isolate::TerminateExecution")
@@ -227,6 +247,10 @@ static void scope_begin(ck_op op, void *scope, void *iso, const char *what) {
   rec_thread *t = begin();
   if (!t) return;
   int id = isolate_id(t, iso, what);
+  if (id < 0) {
+    end();
+    return;
+  }
   rec_ptrmap_put(&scopes, scope, id);
   feed_as(t, op, id, REC_CALL_PLAIN, what);
   if (op == CK_LOCK) ck_acquired(ck, t->slot, id);  /* the real Locker is held by now */
@@ -293,8 +317,10 @@ static void run_done(void *iso) {
   rec_thread *t = begin();
   if (!t) return;
   int id = isolate_id(t, iso, "v8::Script::Run");
-  ck_run_done(ck, t->slot, id);
-  rec_log_run_done(t->number, id);
+  if (id >= 0) {
+    ck_run_done(ck, t->slot, id);
+    rec_log_run_done(t->number, id);
+  }
   end();
 }
 
@@ -324,6 +350,53 @@ void *rec_script_run2(void *script, void *context, void *options) {
   run_done(iso);
   return result;
 }
+
+/* v8::SnapshotCreator: its constructor makes (or takes) an isolate, initializes it and
+ * enters it for the creator's lifetime; its destructor exits and disposes it. That isolate
+ * is V8's own: what V8 does to it inside these calls is left out, and calls on it meanwhile
+ * are not checked (a Locker released while the creator keeps it entered is V8's design). */
+static void snapshot_owns(void *iso, int owned) {
+  if (!active) return;
+  pthread_mutex_lock(&mu);
+  rec_ptrmap_put(&snapshots, iso, owned);
+  pthread_mutex_unlock(&mu);
+}
+
+static void *snapshot_isolate(void *creator) {
+  REAL(void *, (void *), "_ZN2v815SnapshotCreator10GetIsolateEv");
+  return fn(creator);
+}
+
+#define SNAPSHOT_CTOR(name, sym, params, args)           \
+  V8_API void name params __asm__(sym);                  \
+  void name params {                                     \
+    REAL(void, params, sym);                             \
+    in_v8++;                                             \
+    fn args;                                             \
+    in_v8--;                                             \
+    if (!in_v8) snapshot_owns(snapshot_isolate(self_), 1); \
+  }
+SNAPSHOT_CTOR(rec_snapshot_c1, "_ZN2v815SnapshotCreatorC1EPKlPNS_11StartupDataE",
+              (void *self_, const void *refs, void *blob), (self_, refs, blob))
+SNAPSHOT_CTOR(rec_snapshot_c2, "_ZN2v815SnapshotCreatorC2EPKlPNS_11StartupDataE",
+              (void *self_, const void *refs, void *blob), (self_, refs, blob))
+SNAPSHOT_CTOR(rec_snapshot_c1i, "_ZN2v815SnapshotCreatorC1EPNS_7IsolateEPKlPNS_11StartupDataE",
+              (void *self_, void *iso, const void *refs, void *blob), (self_, iso, refs, blob))
+SNAPSHOT_CTOR(rec_snapshot_c2i, "_ZN2v815SnapshotCreatorC2EPNS_7IsolateEPKlPNS_11StartupDataE",
+              (void *self_, void *iso, const void *refs, void *blob), (self_, iso, refs, blob))
+
+#define SNAPSHOT_DTOR(name, sym)                 \
+  V8_API void name(void *self_) __asm__(sym);    \
+  void name(void *self_) {                       \
+    REAL(void, (void *), sym);                   \
+    void *iso = snapshot_isolate(self_);         \
+    in_v8++;                                     \
+    fn(self_);                                   \
+    in_v8--;                                     \
+    snapshot_owns(iso, 0);                       \
+  }
+SNAPSHOT_DTOR(rec_snapshot_d1, "_ZN2v815SnapshotCreatorD1Ev")
+SNAPSHOT_DTOR(rec_snapshot_d2, "_ZN2v815SnapshotCreatorD2Ev")
 
 /* ---- threads and the process -------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 
 #include "checker.h"
+#include "scenario.h"
 #include "rec_log.h"
 #include "vec.h"
 
@@ -126,10 +127,9 @@ static const char *thread_of(const char **names, size_t nnames, int t) {
   return t >= 0 && (size_t)t < nnames && names[t] ? names[t] : "unknown";
 }
 
-static void write_op(strbuf *out, const log_view *v, size_t i, const char *thread, int depth, int block,
-                     const code_at *codes, size_t ncodes, size_t *k) {
+static void write_op(strbuf *out, const log_view *v, size_t i, const char *thread, int block, const code_at *codes,
+                     size_t ncodes, size_t *k) {
   const rec_record *r = &v->r[i];
-  for (int d = 0; d < depth; d++) sb_puts(out, "  ");
   sb_printf(out, "%s: ", thread);
   char iso[16] = "";
   if (r->isolate > 0) rec_isolate_label(r->isolate - 1, iso);  /* checker ids count from 1 */
@@ -142,7 +142,6 @@ static void write_op(strbuf *out, const log_view *v, size_t i, const char *threa
   const char *note = call_note(r->arg);
   if (r->op == CK_RUN) note = "v8::Script::Run (the script itself is not recorded)";
   if (note) sb_printf(out, "   # %s", note);
-  sb_puts(out, "\n");
 }
 
 /* The title: the command line, quotes and backslashes escaped, control characters out. */
@@ -158,6 +157,109 @@ static void write_header(strbuf *out, const char *command) {
   sb_printf(out, "\"\nsource \"isoreplay record, %s\"\nmodel v8\ntags recorded\n\n", date);
 }
 
+/* One line of the scenario's body before coalescing: a step, a `}` or a comment. */
+typedef struct line {
+  char *text;      /* without indentation or newline, malloc'd */
+  int depth;       /* blocks it stands in */
+  int steps;       /* steps it holds (1 for a step, 0 for `}` or a comment) */
+  int repeatable;  /* may stand in a `repeat`: a plain step outside any block */
+} line;
+
+typedef struct lines { line *v; size_t n, cap; int failed; } lines;
+
+static void add_line(lines *ls, strbuf *b, int depth, int steps, int repeatable) {
+  char *text = sb_take(b);
+  if (!text || vec_grow(&ls->v, &ls->cap, ls->n + 1, sizeof *ls->v)) {
+    free(text);
+    ls->failed = 1;
+    return;
+  }
+  ls->v[ls->n++] = (line){text, depth, steps, repeatable};
+}
+
+/* The body, a line per step, `}` and comment, in the log's order (phase one). */
+static void body_lines(const log_view *v, const unsigned char *block, const size_t *opener, const char **names,
+                       const code_at *codes, size_t ncodes, size_t *k, rec_summary *sum, lines *ls) {
+  int open_blocks = 0, exited = 0;
+  for (size_t i = 0; i < v->n && !ls->failed; i++) {
+    const rec_record *r = &v->r[i];
+    strbuf b = {0};
+    if (r->kind == REC_THREAD && (size_t)r->thread < v->n) {
+      names[r->thread] = r->name;
+      sum->threads++;
+    } else if (r->kind == REC_OP) {
+      sum->calls++;
+      if (r->op == CK_NEW) sum->isolates++;
+      if (r->op == CK_THREAD_END && r->arg == REC_CALL_AT_EXIT && !exited++) {
+        sb_puts(&b, "# the process exits: what it left running or alive");
+        add_line(ls, &b, open_blocks, 0, 0);
+      }
+      write_op(&b, v, i, thread_of(names, v->n, r->thread), block[i], codes, ncodes, k);
+      add_line(ls, &b, open_blocks, 1, !open_blocks && !block[i] && r->arg != REC_CALL_AT_EXIT);
+      if (block[i]) open_blocks++;
+    } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]] && open_blocks > 0) {
+      open_blocks--;  /* the host callback returns: the block's `}` */
+      sb_puts(&b, "}");
+      add_line(ls, &b, open_blocks, 0, 0);
+    }
+  }
+}
+
+/* How many times the k lines at i repeat back to back (1: not at all). */
+static size_t repeats(const lines *ls, size_t i, size_t k) {
+  for (size_t j = i; j < i + k; j++)
+    if (!ls->v[j].repeatable) return 0;
+  size_t m = 1;
+  for (;; m++) {
+    size_t at = i + m * k;
+    if (at + k > ls->n) break;
+    size_t j = 0;
+    while (j < k && ls->v[at + j].repeatable && !strcmp(ls->v[at + j].text, ls->v[i + j].text)) j++;
+    if (j < k) break;
+  }
+  return m;
+}
+
+#define REC_MAX_PATTERN 16                       /* steps in a repeated pattern */
+#define REC_MAX_BYTES (3L << 20)                 /* the file stays under the parser's 4 MiB */
+#define REC_MAX_EXPANDED (SCN_MAX_STEPS - 1000)  /* the replay expands `repeat` */
+
+static void put_line(strbuf *out, const line *l, int extra_indent) {
+  for (int d = 0; d < l->depth + extra_indent; d++) sb_puts(out, "  ");
+  sb_printf(out, "%s\n", l->text);
+}
+
+/* The body, with back-to-back repetitions of up to REC_MAX_PATTERN steps written as
+ * `repeat`, within the caps (phase two). */
+static void emit(strbuf *out, const lines *ls, rec_summary *sum) {
+  long expanded = 0;
+  for (size_t i = 0; i < ls->n;) {
+    size_t best_k = 1, best_m = 1;
+    for (size_t k = 1; k <= REC_MAX_PATTERN && i + k <= ls->n; k++) {
+      size_t m = repeats(ls, i, k);
+      if (!m) break;
+      if (m >= 2 && k * m > best_k * best_m) best_k = k, best_m = m;
+    }
+    long steps = 0;
+    for (size_t j = i; j < i + best_k; j++) steps += ls->v[j].steps;
+    steps *= (long)best_m;
+    if (expanded + steps > REC_MAX_EXPANDED || (long)out->len > REC_MAX_BYTES) {
+      for (size_t j = i; j < ls->n; j++) sum->cut += ls->v[j].steps;
+      return;
+    }
+    if (best_m >= 2) {
+      sb_printf(out, "repeat %zu as r   # %zu times back to back\n", best_m, best_m);
+      for (size_t j = i; j < i + best_k; j++) put_line(out, &ls->v[j], 1);
+      sb_puts(out, "done\n");
+    } else {
+      put_line(out, &ls->v[i], 0);
+    }
+    expanded += steps;
+    sum->written += steps;
+    i += best_k * best_m;
+  }
+}
+
 int rec_scenario_write(const char *log_path, const char *command, strbuf *out, rec_summary *sum, iso_err *err) {
   memset(sum, 0, sizeof *sum);
   log_view v;
@@ -168,39 +270,25 @@ int rec_scenario_write(const char *log_path, const char *command, strbuf *out, r
   for (size_t i = 0; opener && i <= v.n; i++) opener[i] = SIZE_MAX;
   size_t ncodes = 0, k = 0;
   code_at *codes = collect_codes(&v, &ncodes);
+  lines ls = {0};
   int rc = block && names && opener && codes ? match_runs(&v, block, opener, err) : iso_fail(err, ISO_ERR_NOMEM, "out of memory");
   if (!rc) {
+    body_lines(&v, block, opener, names, codes, ncodes, &k, sum, &ls);
     write_header(out, command);
-    int open_blocks = 0, exited = 0;
-    for (size_t i = 0; i < v.n; i++) {
-      const rec_record *r = &v.r[i];
-      if (r->kind == REC_THREAD && (size_t)r->thread < v.n) {
-        names[r->thread] = r->name;
-        sum->threads++;
-      } else if (r->kind == REC_OP) {
-        sum->calls++;
-        if (r->op == CK_NEW) sum->isolates++;
-        if (sum->written >= REC_MAX_STEPS && !open_blocks) {
-          sum->cut++;
-          continue;
-        }
-        if (r->op == CK_THREAD_END && r->arg == REC_CALL_AT_EXIT && !exited++)
-          sb_puts(out, "# the process exits: what it left running or alive\n");
-        write_op(out, &v, i, thread_of(names, v.n, r->thread), open_blocks, block[i], codes, ncodes, &k);
-        sum->written++;
-        if (block[i]) open_blocks++;
-      } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]] && open_blocks > 0) {
-        open_blocks--;  /* the host callback returns: the block's `}` */
-        for (int d = 0; d < open_blocks; d++) sb_puts(out, "  ");
-        sb_puts(out, "}\n");
-      }
+    emit(out, &ls, sum);
+    if (!sum->cut) {
+      size_t at_end = out->len;
+      add_codes(out, codes, ncodes, &k, (int)sum->calls + 1, "! ");
+      if (out->len > at_end) sb_puts(out, "   # what the process left at its exit\n");
+    } else {
+      sb_printf(out, "# %ld more calls not written (a scenario holds at most %ld steps and %ld MiB): "
+                     "this scenario stops early, its end differs from the program's\n",
+                sum->cut, (long)REC_MAX_EXPANDED, REC_MAX_BYTES >> 20);
     }
-    size_t at_end = out->len;
-    add_codes(out, codes, ncodes, &k, (int)sum->calls + 1, "! ");
-    if (out->len > at_end) sb_puts(out, "   # what the process left at its exit\n");
-    if (sum->cut) sb_printf(out, "# %ld more calls not written: a scenario holds at most %ld steps\n", sum->cut, REC_MAX_STEPS);
-    if (out->failed) rc = iso_fail(err, ISO_ERR_NOMEM, "out of memory writing the scenario");
+    if (out->failed || ls.failed) rc = iso_fail(err, ISO_ERR_NOMEM, "out of memory writing the scenario");
   }
+  for (size_t i = 0; i < ls.n; i++) free(ls.v[i].text);
+  free(ls.v);
   free(block);
   free(names);
   free(opener);

@@ -1,7 +1,8 @@
 /* rec_scenario.h — a recorded program's log (rec_log.h) as a scenario: threads named
  * after their OS thread names, isolates A, B, ... in creation order, each call a step,
  * the checker's verdicts as `! code` expectations (so the scenario replays to the same
- * verdicts), calls of a thread inside its own script run as the run's host-callback
+ * verdicts), back-to-back repetitions of a pattern (a watchdog's terminate loop, a
+ * request loop) as `repeat`, within the parser's limits (the rest counted, not written), calls of a thread inside its own script run as the run's host-callback
  * block, and what the process left alive at its exit as explicit `end` steps and
  * end-of-scenario expectations. */
 #ifndef ISOREPLAY_REC_SCENARIO_H
@@ -16,11 +17,9 @@ typedef struct rec_summary {
   long calls;      /* V8 calls recorded */
   long threads;    /* threads that called V8 */
   long isolates;   /* isolate lifetimes */
-  long written;    /* steps written */
-  long cut;        /* calls past the cap, not written */
+  long written;    /* steps written (after expanding `repeat`) */
+  long cut;        /* calls past the caps, not written */
 } rec_summary;
-
-#define REC_MAX_STEPS 100000L  /* the scenario's cap; the rest is counted in a comment */
 
 /* Reads the log at log_path and appends the scenario to *out; command is the recorded
  * command line (for the title). Returns 0, or -1 with err (an unreadable or malformed

@@ -98,14 +98,18 @@ static int log_map(size_t cap) {
 
 static void log_put(const rec_record *r) {
   if (!log_base) return;
-  uint64_t *count = (uint64_t *)log_base;
-  if (*count >= log_cap && log_map(2 * log_cap)) {
+  uint64_t n = *(uint64_t *)log_base;
+  if (n >= log_cap && log_map(2 * log_cap)) {  /* log_map may move log_base */
     munmap(log_base, REC_HEADER + log_cap * sizeof(rec_record));
-    log_base = NULL;  /* the file keeps what it has; the command says the log was cut */
+    log_base = NULL;  /* the file keeps what it has; the checker goes on */
+    char text[160];
+    snprintf(text, sizeof text, "the log could not grow past %llu records (disk full?): the scenario stops there, "
+             "the live report goes on", (unsigned long long)n);
+    rec_report_info("log-cut", text);
     return;
   }
-  ((rec_record *)(log_base + REC_HEADER))[*count] = *r;
-  __atomic_store_n(count, *count + 1, __ATOMIC_RELEASE);
+  ((rec_record *)(log_base + REC_HEADER))[n] = *r;
+  __atomic_store_n((uint64_t *)log_base, n + 1, __ATOMIC_RELEASE);
 }
 
 int rec_sink_open(const char *log_path, const char *report) {

@@ -7,6 +7,11 @@
 //                           second is still entered on top of it (exit-order, then a
 //                           silently corrupted current isolate): the bug
 //   pool_embedder correct   the same pool, exiting and disposing in reverse order
+//   pool_embedder bench N   one isolate entered and exited N times in a tight loop: prints
+//                           the nanoseconds per Enter+Exit pair (bench/record_overhead.py)
+//   pool_embedder loop      one isolate: a watchdog thread terminates it 100,000 times,
+//                           then 1,000 requests each take its Locker and enter it (what
+//                           `record` writes as `repeat`)
 //
 // Threads are named pool-1, pool-2 (what `record` names them after). Exit status 0.
 #include <libplatform/libplatform.h>
@@ -14,6 +19,8 @@
 #include <v8.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -63,11 +70,47 @@ void Worker(int n) {
   }
 }
 
+// One isolate, a watchdog's terminate loop, then a request loop under the Locker.
+void Loop() {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate* isolate = NewIsolate(allocator.get());
+  std::thread watchdog([isolate] {
+    pthread_setname_np(pthread_self(), "watchdog");
+    for (int i = 0; i < 100000; i++) isolate->TerminateExecution();
+    isolate->CancelTerminateExecution();
+  });
+  watchdog.join();
+  for (int i = 0; i < 1000; i++) {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope scope(isolate);
+  }
+  isolate->Dispose();
+  std::printf("1000 requests served\n");
+}
+
+// A tight Enter+Exit loop, timed.
+void Bench(long n) {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate* isolate = NewIsolate(allocator.get());
+  timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (long i = 0; i < n; i++) {
+    isolate->Enter();
+    isolate->Exit();
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+  std::printf("ns per Enter+Exit pair: %.1f\n", ns / n);
+  isolate->Dispose();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2 || (std::strcmp(argv[1], "wrong") && std::strcmp(argv[1], "correct"))) {
-    std::fprintf(stderr, "usage: %s wrong|correct\n", argv[0]);
+  bool bench = argc == 3 && !std::strcmp(argv[1], "bench");
+  if (!bench && (argc != 2 || (std::strcmp(argv[1], "wrong") && std::strcmp(argv[1], "correct") &&
+                               std::strcmp(argv[1], "loop")))) {
+    std::fprintf(stderr, "usage: %s wrong|correct|loop|bench N\n", argv[0]);
     return 2;
   }
   g_wrong = !std::strcmp(argv[1], "wrong");
@@ -75,10 +118,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<v8::Platform> platform = v8::platform::NewDefaultPlatform();
   v8::V8::InitializePlatform(platform.get());
   v8::V8::Initialize();
-  std::vector<std::thread> pool;
-  for (int n = 1; n <= 2; n++) {
-    pool.emplace_back(Worker, n);
-    pool.back().join();  // one after the other: the output and the verdicts stay in order
+  if (bench) {
+    Bench(std::atol(argv[2]));
+  } else if (!std::strcmp(argv[1], "loop")) {
+    Loop();
+  } else {
+    std::vector<std::thread> pool;
+    for (int n = 1; n <= 2; n++) {
+      pool.emplace_back(Worker, n);
+      pool.back().join();  // one after the other: the output and the verdicts stay in order
+    }
   }
   v8::V8::Dispose();
   v8::V8::DisposePlatform();
