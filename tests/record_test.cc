@@ -92,6 +92,32 @@ TEST(Record, RepeatedCallsBecomeRepeatAndTheLogGrowsPastItsFirstMapping) {
   EXPECT_EQ(0, dry.status) << dry.out;
 }
 
+TEST(Record, FrequentCallsBetweenIrregularOnesAreCountedAfterAThousand) {
+  std::string scn = Path("noisy.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + kPool + " noisy");
+  ASSERT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("frequent calls counted, not written")) << r.out;
+  std::string text = ReadFile(scn);
+  EXPECT_NE(std::string::npos, text.find("more of `pool_embedder: terminate A` after its first 1000\n")) << text.substr(0, 3000);
+  EXPECT_EQ(1000u, Count(text, "\npool_embedder: terminate A\n"));  // written outside `repeat`
+  Cli dry = RunCli("run --dry-run " + scn);
+  EXPECT_EQ(0, dry.status) << dry.out.substr(0, 3000);
+}
+
+TEST(Record, AProgramV8KillsIsReportedBeforeItDiesAndItsCallsAreKept) {
+  std::string scn = Path("unlocked.scn");
+  Cli r = RunCli("record --out " + scn + " -- " + kPool + " unlocked");
+  EXPECT_EQ(128 + 5, r.status) << r.out;  // V8's fatal error: SIGTRAP, passed through
+  size_t said = r.out.find("error[locking-required]: thread pool_embedder");
+  size_t died = r.out.find("Entering the V8 API without proper locking in place");
+  EXPECT_NE(std::string::npos, said) << r.out;
+  EXPECT_NE(std::string::npos, died) << r.out;
+  std::string text = ReadFile(scn);
+  EXPECT_NE(std::string::npos, text.find("pool_embedder: enter A  ! locking-required")) << text;
+  EXPECT_NE(std::string::npos, text.find("# the program was killed by SIGTRAP after its last call above")) << text;
+  EXPECT_EQ(0, RunCli("check " + scn).status);
+}
+
 TEST(Record, TheCorrectPoolRaisesNothing) {
   std::string scn = Path("correct.scn");
   Cli r = RunCli("record --out " + scn + " -- " + kPool + " correct");

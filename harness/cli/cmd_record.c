@@ -183,11 +183,12 @@ static int write_json(const char *path, char **prog, int status, const rec_summa
   for (char **a = prog; *a; a++) json_array_append_new(argv, json_string(*a));
   json_t *end = WIFSIGNALED(status) ? json_pack("{s:n, s:s}", "exit_code", "signal", sigabbrev_np(WTERMSIG(status)))
                                     : json_pack("{s:i, s:n}", "exit_code", WEXITSTATUS(status), "signal");
-  json_t *doc = json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:O, s:s?}", "format",
+  json_t *doc = json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:b, s:O, s:s?}", "format",
                           "isoreplay-record/1", "command", argv, "ending", end, "summary", "calls", (json_int_t)sum->calls,
                           "threads", (json_int_t)sum->threads, "isolates", (json_int_t)sum->isolates, "errors",
                           (json_int_t)t->errors, "warnings", (json_int_t)t->warnings, "at_exit", (json_int_t)t->infos,
                           "steps_written", (json_int_t)sum->written, "calls_cut", (json_int_t)sum->cut,
+                          "calls_counted", (json_int_t)sum->counted,
                           "v8_in_executable", t->v8_in_executable, "violations", t->found, "scenario", scn);
   char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
   json_decref(doc);
@@ -279,6 +280,9 @@ int cmd_record(int argc, char **argv) {
   for (char **a = prog; *a; a++) sb_printf(&cmdline, "%s%s", a == prog ? "" : " ", *a);
   rec_summary sum;
   int failed = rec_scenario_write(logpath, cmdline.p ? cmdline.p : prog[0], &scn, &sum, &err);
+  if (!failed && WIFSIGNALED(status))  /* no exit: nothing ended the threads in the recording */
+    sb_printf(&scn, "# the program was killed by SIG%s after its last call above: its threads never ended, so a\n"
+                    "# replay that ends them here raises what the program never reached\n", sigabbrev_np(WTERMSIG(status)));
   unlink(logpath);
   if (failed) fprintf(stderr, "isoreplay record: %s\n", err.msg);
   else {
@@ -296,6 +300,7 @@ int cmd_record(int argc, char **argv) {
         failed = 1;
       } else {
         fprintf(stderr, "isoreplay record: scenario written to %s (%ld steps", out, sum.written);
+        if (sum.counted) fprintf(stderr, "; %ld frequent calls counted, not written", sum.counted);
         if (sum.cut) fprintf(stderr, "; %ld calls past the scenario's limits not written", sum.cut);
         fputs(")\n", stderr);
       }

@@ -15,6 +15,7 @@
 
 #include "checker.h"
 #include "scenario.h"
+#include "strmap.h"
 #include "rec_log.h"
 #include "vec.h"
 
@@ -163,18 +164,20 @@ typedef struct line {
   int depth;       /* blocks it stands in */
   int steps;       /* steps it holds (1 for a step, 0 for `}` or a comment) */
   int repeatable;  /* may stand in a `repeat`: a plain step outside any block */
+  int countable;   /* a terminate, cancel-terminate or interrupt that raised nothing: past
+                      REC_MAX_SAME alike, counted instead of written */
 } line;
 
 typedef struct lines { line *v; size_t n, cap; int failed; } lines;
 
-static void add_line(lines *ls, strbuf *b, int depth, int steps, int repeatable) {
+static void add_line(lines *ls, strbuf *b, int depth, int steps, int repeatable, int countable) {
   char *text = sb_take(b);
   if (!text || vec_grow(&ls->v, &ls->cap, ls->n + 1, sizeof *ls->v)) {
     free(text);
     ls->failed = 1;
     return;
   }
-  ls->v[ls->n++] = (line){text, depth, steps, repeatable};
+  ls->v[ls->n++] = (line){text, depth, steps, repeatable, countable && !strstr(text, "  ! ")};
 }
 
 /* The body, a line per step, `}` and comment, in the log's order (phase one). */
@@ -192,15 +195,17 @@ static void body_lines(const log_view *v, const unsigned char *block, const size
       if (r->op == CK_NEW) sum->isolates++;
       if (r->op == CK_THREAD_END && r->arg == REC_CALL_AT_EXIT && !exited++) {
         sb_puts(&b, "# the process exits: what it left running or alive");
-        add_line(ls, &b, open_blocks, 0, 0);
+        add_line(ls, &b, open_blocks, 0, 0, 0);
       }
       write_op(&b, v, i, thread_of(names, v->n, r->thread), block[i], codes, ncodes, k);
-      add_line(ls, &b, open_blocks, 1, !open_blocks && !block[i] && r->arg != REC_CALL_AT_EXIT);
+      int plain = !open_blocks && !block[i] && r->arg != REC_CALL_AT_EXIT;
+      add_line(ls, &b, open_blocks, 1, plain,
+               plain && (r->op == CK_TERMINATE || r->op == CK_CANCEL_TERMINATE || r->op == CK_INTERRUPT));
       if (block[i]) open_blocks++;
     } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]] && open_blocks > 0) {
       open_blocks--;  /* the host callback returns: the block's `}` */
       sb_puts(&b, "}");
-      add_line(ls, &b, open_blocks, 0, 0);
+      add_line(ls, &b, open_blocks, 0, 0, 0);
     }
   }
 }
@@ -229,10 +234,14 @@ static void put_line(strbuf *out, const line *l, int extra_indent) {
   sb_printf(out, "%s\n", l->text);
 }
 
+#define REC_MAX_SAME 1000  /* a countable step written at most this often, outside `repeat` */
+
 /* The body, with back-to-back repetitions of up to REC_MAX_PATTERN steps written as
- * `repeat`, within the caps (phase two). */
+ * `repeat`, a countable step past REC_MAX_SAME alike counted instead, within the caps
+ * (phase two). */
 static void emit(strbuf *out, const lines *ls, rec_summary *sum) {
   long expanded = 0;
+  strmap seen = {0};  /* countable line -> how often written, then counted (+REC_MAX_SAME) */
   for (size_t i = 0; i < ls->n;) {
     size_t best_k = 1, best_m = 1;
     for (size_t k = 1; k <= REC_MAX_PATTERN && i + k <= ls->n; k++) {
@@ -240,24 +249,40 @@ static void emit(strbuf *out, const lines *ls, rec_summary *sum) {
       if (!m) break;
       if (m >= 2 && k * m > best_k * best_m) best_k = k, best_m = m;
     }
+    const line *l = &ls->v[i];
+    int times = 0;
+    if (best_m == 1 && l->countable) {
+      strmap_get(&seen, l->text, strlen(l->text), &times);
+      strmap_put(&seen, l->text, strlen(l->text), times + 1);
+      if (times >= REC_MAX_SAME) {
+        sum->counted++;
+        i++;
+        continue;
+      }
+    }
     long steps = 0;
     for (size_t j = i; j < i + best_k; j++) steps += ls->v[j].steps;
     steps *= (long)best_m;
     if (expanded + steps > REC_MAX_EXPANDED || (long)out->len > REC_MAX_BYTES) {
       for (size_t j = i; j < ls->n; j++) sum->cut += ls->v[j].steps;
-      return;
+      break;
     }
     if (best_m >= 2) {
       sb_printf(out, "repeat %zu as r   # %zu times back to back\n", best_m, best_m);
       for (size_t j = i; j < i + best_k; j++) put_line(out, &ls->v[j], 1);
       sb_puts(out, "done\n");
     } else {
-      put_line(out, &ls->v[i], 0);
+      put_line(out, l, 0);
     }
     expanded += steps;
     sum->written += steps;
     i += best_k * best_m;
   }
+  for (size_t k = 0; k < seen.cap; k++)  /* the counted ones, said once each */
+    if (seen.slots[k].key && seen.slots[k].value > REC_MAX_SAME)
+      sb_printf(out, "# counted, not written: %d more of `%.*s` after its first %d\n", seen.slots[k].value - REC_MAX_SAME,
+                (int)seen.slots[k].klen, seen.slots[k].key, REC_MAX_SAME);
+  strmap_free(&seen);
 }
 
 int rec_scenario_write(const char *log_path, const char *command, strbuf *out, rec_summary *sum, iso_err *err) {

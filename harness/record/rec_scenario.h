@@ -2,7 +2,8 @@
  * after their OS thread names, isolates A, B, ... in creation order, each call a step,
  * the checker's verdicts as `! code` expectations (so the scenario replays to the same
  * verdicts), back-to-back repetitions of a pattern (a watchdog's terminate loop, a
- * request loop) as `repeat`, within the parser's limits (the rest counted, not written), calls of a thread inside its own script run as the run's host-callback
+ * request loop) as `repeat`, a terminate or interrupt that raised nothing written at most
+ * 1,000 times alike (the rest counted in a comment), within the parser's limits, calls of a thread inside its own script run as the run's host-callback
  * block, and what the process left alive at its exit as explicit `end` steps and
  * end-of-scenario expectations. */
 #ifndef ISOREPLAY_REC_SCENARIO_H
@@ -19,6 +20,7 @@ typedef struct rec_summary {
   long isolates;   /* isolate lifetimes */
   long written;    /* steps written (after expanding `repeat`) */
   long cut;        /* calls past the caps, not written */
+  long counted;    /* frequent terminate/interrupt calls counted instead of written */
 } rec_summary;
 
 /* Reads the log at log_path and appends the scenario to *out; command is the recorded

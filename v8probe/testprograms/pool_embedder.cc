@@ -9,6 +9,11 @@
 //   pool_embedder correct   the same pool, exiting and disposing in reverse order
 //   pool_embedder bench N   one isolate entered and exited N times in a tight loop: prints
 //                           the nanoseconds per Enter+Exit pair (bench/record_overhead.py)
+//   pool_embedder noisy     one thread terminates its isolate 20,000 times, each time
+//                           followed by one of four other calls in an irregular order
+//                           (short patterns rarely repeat): what `record` counts
+//   pool_embedder unlocked  one isolate used under a Locker once, then without one: V8 10.2
+//                           aborts ("Entering the V8 API without proper locking in place")
 //   pool_embedder loop      one isolate: a watchdog thread terminates it 100,000 times,
 //                           then 1,000 requests each take its Locker and enter it (what
 //                           `record` writes as `repeat`)
@@ -88,6 +93,41 @@ void Loop() {
   std::printf("1000 requests served\n");
 }
 
+// Terminate calls between irregular other calls (a fixed pseudo-random sequence).
+void Noisy() {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate* isolate = NewIsolate(allocator.get());
+  unsigned x = 12345;
+  for (int i = 0; i < 20000; i++) {
+    isolate->TerminateExecution();
+    x = x * 1103515245u + 12345u;
+    switch ((x >> 16) % 4) {  // four different calls: back-to-back patterns stay rare
+      case 0: isolate->Enter(); isolate->Exit(); break;
+      case 1: isolate->RequestInterrupt([](v8::Isolate*, void*) {}, nullptr); break;
+      case 2: {
+        v8::Isolate::Scope in(isolate);
+        isolate->LowMemoryNotification();
+      } break;
+      default: {
+        v8::Isolate::Scope in(isolate);
+        v8::HandleScope scope(isolate);
+        v8::Context::New(isolate);
+      }
+    }
+  }
+  isolate->CancelTerminateExecution();
+  isolate->Dispose();
+}
+
+// A Locker once, then the isolate without one: V8 10.2's fatal error kills the program.
+void Unlocked() {
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate* isolate = NewIsolate(allocator.get());
+  { v8::Locker locker(isolate); }
+  isolate->Enter();
+  RunScript(isolate, "'never printed'");
+}
+
 // A tight Enter+Exit loop, timed.
 void Bench(long n) {
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
@@ -109,8 +149,9 @@ void Bench(long n) {
 int main(int argc, char** argv) {
   bool bench = argc == 3 && !std::strcmp(argv[1], "bench");
   if (!bench && (argc != 2 || (std::strcmp(argv[1], "wrong") && std::strcmp(argv[1], "correct") &&
-                               std::strcmp(argv[1], "loop")))) {
-    std::fprintf(stderr, "usage: %s wrong|correct|loop|bench N\n", argv[0]);
+                               std::strcmp(argv[1], "loop") && std::strcmp(argv[1], "noisy") &&
+                               std::strcmp(argv[1], "unlocked")))) {
+    std::fprintf(stderr, "usage: %s wrong|correct|loop|noisy|unlocked|bench N\n", argv[0]);
     return 2;
   }
   g_wrong = !std::strcmp(argv[1], "wrong");
@@ -122,6 +163,10 @@ int main(int argc, char** argv) {
     Bench(std::atol(argv[2]));
   } else if (!std::strcmp(argv[1], "loop")) {
     Loop();
+  } else if (!std::strcmp(argv[1], "noisy")) {
+    Noisy();
+  } else if (!std::strcmp(argv[1], "unlocked")) {
+    Unlocked();
   } else {
     std::vector<std::thread> pool;
     for (int n = 1; n <= 2; n++) {
