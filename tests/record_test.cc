@@ -139,6 +139,13 @@ TEST(Record, TheProgramsExitStatusAndSignalPassThrough) {
   EXPECT_NE(std::string::npos, missing.out.find("cannot run /nonexistent/program")) << missing.out;
 }
 
+TEST(Record, AProgramStartedByTheRecordedOneThatCallsV8IsNamedNotSilentlyMissed) {
+  Cli r = RunCli("record -- sh -c '" + kPool + " wrong; true'");  // sh forks: another process
+  EXPECT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("(pool_embedder), started by the recorded program, calls V8 too")) << r.out;
+  EXPECT_EQ(std::string::npos, r.out.find("no V8 call was seen")) << r.out;
+}
+
 TEST(Record, BadUsageRunsNothing) {
   Cli r = RunCli("record");
   EXPECT_EQ(2, r.status);

@@ -85,7 +85,7 @@ static int split(char *line, char **f, int max) {
 
 typedef struct tally {
   long errors, warnings, infos;
-  int v8_in_executable, ended;
+  int v8_in_executable, ended, bystanders;
   json_t *found;  /* the violations, for --json (NULL without it) */
 } tally;
 
@@ -134,6 +134,7 @@ static void show(char *line, tally *t, int quiet) {
     if (strcmp(sev, "info") && !ck_code_parse(code, &c)) fprintf(stderr, "    note: fix: %s\n", ck_code_fix(c));
   } else if (n >= 3 && !strcmp(f[0], "I")) {
     if (!strcmp(f[1], "v8-in-executable")) t->v8_in_executable = 1;
+    if (!strcmp(f[1], "bystander")) t->bystanders++;
     fprintf(stderr, "isoreplay record: %s\n", f[2]);
   } else if (n >= 2 && !strcmp(f[0], "E")) {
     t->ended = 1;
@@ -163,7 +164,7 @@ static int follow(int fd, pid_t pid, tally *t, int quiet) {
         pending.len = rest;
         continue;
       }
-      if (got == 0) r = 0;  /* every writer is gone */
+      if (got == 0 || errno != EINTR) r = 0;  /* every writer is gone (or the pipe failed) */
     }
     if (done && r <= 0) break;
     if (!done && waitpid(pid, &status, WNOHANG) == pid) done = 1;
@@ -291,7 +292,7 @@ int cmd_record(int argc, char **argv) {
             t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
     if (t.infos) fprintf(stderr, ", %ld left at the process's exit (information)", t.infos);
     fputs("\n", stderr);
-    if (!sum.calls && !t.v8_in_executable)
+    if (!sum.calls && !t.v8_in_executable && !t.bystanders)
       fprintf(stderr, "isoreplay record: no V8 call was seen: the program does not load V8 from a shared library "
                       "(libnode.so, libv8.so), or made none\n");
     if (out && sum.calls) {

@@ -10,6 +10,7 @@
  * process named by REC_ENV_PID records; programs it starts pass through. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int active;              /* this process records (set once, before any thread) */
 static int exiting;             /* the process is exiting: what is raised now is information */
+static int bystander;           /* a program the recorded one started: says so at its first call */
 static ck_checker *ck;
 static rec_ptrmap isolates;     /* Isolate* -> checker id of its latest lifetime */
 static rec_ptrmap scopes;       /* Locker* / Unlocker* -> checker isolate id */
@@ -83,9 +85,24 @@ static void feed_as(rec_thread *t, ck_op op, int iso, int call, const char *what
   for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), t, seq, what, exiting);
 }
 
+/* A process the recorded program started calls V8: record cannot check it (one checker
+ * per recording), so it says so once, rather than leave the user with "no call seen". */
+static void say_bystander(void) {
+  if (__atomic_exchange_n(&bystander, 0, __ATOMIC_RELAXED) == 0) return;
+  char text[400];
+  snprintf(text, sizeof text, "process %ld (%s), started by the recorded program, calls V8 too: its calls are not "
+           "recorded (one process per recording): record that program directly", (long)getpid(),
+           program_invocation_short_name);
+  rec_report_info("bystander", text);
+}
+
 /* Takes the lock and says whether to record this call. */
 static rec_thread *begin(void) {
-  if (!active || in_v8) return NULL;
+  if (!active) {
+    if (bystander) say_bystander();
+    return NULL;
+  }
+  if (in_v8) return NULL;
   pthread_mutex_lock(&mu);
   rec_thread *t = self();
   if (!t) pthread_mutex_unlock(&mu);
@@ -419,7 +436,11 @@ static void forked(void) { active = 0; }
 
 __attribute__((constructor)) static void start(void) {
   const char *pid = getenv(REC_ENV_PID);
-  if (!pid || atol(pid) != (long)getpid()) return;  /* a program the recorded one started */
+  if (!pid) return;
+  if (atol(pid) != (long)getpid()) {  /* a program the recorded one started */
+    bystander = !rec_sink_report_only(getenv(REC_ENV_REPORT));
+    return;
+  }
   if (rec_sink_open(getenv(REC_ENV_LOG), getenv(REC_ENV_REPORT))) return;
   ck = ck_new(CK_MODEL_V8);
   if (!ck || pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;

@@ -36,6 +36,9 @@ const char *rec_isolate_name(void);
 
 /* Opens the log (path) and the report pipe (a decimal fd). 0, or -1 (nothing recorded). */
 int rec_sink_open(const char *log_path, const char *report_fd);
+/* In a process the recorded one started: only the report pipe (a decimal fd), to say it is
+ * not recorded. 0, or -1 when the pipe is not open here. */
+int rec_sink_report_only(const char *report);
 /* Everything written so far is in the log; says how many calls were recorded. */
 void rec_sink_close(int calls);
 
