@@ -304,6 +304,18 @@ static const rthread *stuck_thread(replay *r) {
   return r->nblocked == r->running ? &r->threads[r->blocked[0]] : NULL;
 }
 
+/* The CLOCK_REALTIME time ms milliseconds from now (ms < 1000), for a timed wait. */
+static struct timespec deadline_in_ms(long ms) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  t.tv_nsec += ms * 1000 * 1000;
+  if (t.tv_nsec >= 1000000000L) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000L;
+  }
+  return t;
+}
+
 /* The monitor: until every thread is done, or a deadlock or failure stops the replay. */
 static void monitor(replay *r) {
   pthread_mutex_lock(&r->mu);
@@ -315,13 +327,7 @@ static void monitor(replay *r) {
       declare_deadlock(r, stuck);
       break;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 20 * 1000 * 1000;
-    if (until.tv_nsec >= 1000000000L) {
-      until.tv_sec++;
-      until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = deadline_in_ms(20);
     pthread_cond_timedwait(&r->mon_cv, &r->mu, &until);
   }
   if (r->deadlock) report_where(r);  /* under r->mu: the threads' state is still moving */
@@ -341,13 +347,7 @@ static void join_all(replay *r) {
  * still inside V8 (a script that never ends) is waited for half a second at most, then
  * abandoned with the process. */
 static void settle(replay *r) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += 500 * 1000 * 1000;
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
+  struct timespec until = deadline_in_ms(500);
   pthread_mutex_lock(&r->mu);
   for (;;) {
     join_finished(r);
