@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "rec_core.h"
 #include "rec_log.h"
 #include "rec_sink.h"
 
@@ -27,17 +28,9 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int active;              /* this process records (set once, before any thread) */
-static int exiting;             /* the process is exiting: what is raised now is information */
 static int bystander;           /* a program the recorded one started: says so at its first call */
-static ck_checker *ck;
-static rec_ptrmap isolates;     /* Isolate* -> checker id of its latest lifetime */
-static rec_ptrmap scopes;       /* Locker* / Unlocker* -> checker isolate id */
-static rec_ptrmap snapshots;    /* Isolate* -> 1 while a v8::SnapshotCreator owns it */
-static int seq;                 /* REC_OP records so far */
 static pthread_key_t end_key;   /* its destructor tells the checker the thread ended */
-static rec_thread *threads;     /* every thread that called V8, by number */
-static size_t nthreads, threads_cap;
-static _Thread_local int my_number = -1;
+static _Thread_local int my_number = -1;  /* rec_core's number of this thread */
 static _Thread_local int in_v8;   /* inside New, Initialize, Dispose, Context::New: the calls
                                      V8 makes itself meanwhile (it enters the isolate it sets
                                      up) are not the program's */
@@ -57,32 +50,14 @@ static void *real(const char *symbol) {
   static ret(*fn) params;      \
   if (!fn) *(void **)&fn = real(sym)
 
-/* The calling thread, registered at its first V8 call (mu held). */
-static rec_thread *self(void) {
-  if (my_number >= 0) return &threads[my_number];
-  if (rec_grow((void **)&threads, &threads_cap, nthreads + 1, sizeof *threads)) return NULL;
-  rec_thread *t = &threads[nthreads];
+/* The calling thread's number, registered at its first V8 call (mu held). */
+static int self(void) {
+  if (my_number >= 0) return my_number;
   char os[17] = {0};
   prctl(PR_GET_NAME, os);
-  rec_thread_name(os, t->name, sizeof t->name);
-  t->tid = gettid();
-  t->slot = ck_add_thread(ck, t->name);
-  t->number = (int)nthreads++;
-  t->live = 1;
-  my_number = t->number;
-  rec_log_thread(t);
-  pthread_setspecific(end_key, t);  /* any non-NULL value: the destructor uses my_number */
-  return t;
-}
-
-/* Feeds one call of thread t to the checker and the log; reports what it raised. */
-static void feed_as(rec_thread *t, ck_op op, int iso, int call, const char *what) {
-  ck_event ev = {op, t->slot, -1, iso, ++seq, 0, 0, 0};
-  t->last_seq = seq;
-  size_t before = ck_violation_count(ck);
-  ck_feed(ck, &ev);
-  rec_log_op(op, t->number, iso, call, seq);
-  for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), t, seq, what, exiting);
+  my_number = rec_core_thread(gettid(), os);
+  if (my_number >= 0) pthread_setspecific(end_key, &my_number);  /* any non-NULL value */
+  return my_number;
 }
 
 /* A process the recorded program started calls V8: record cannot check it (one checker
@@ -96,77 +71,57 @@ static void say_bystander(void) {
   rec_report_info("bystander", text);
 }
 
-/* Takes the lock and says whether to record this call. */
-static rec_thread *begin(void) {
+/* Takes the lock and says whether to record this call: the thread's number, or -1. */
+static int begin(void) {
   if (!active) {
     if (bystander) say_bystander();
-    return NULL;
+    return -1;
   }
-  if (in_v8) return NULL;
+  if (in_v8) return -1;
   pthread_mutex_lock(&mu);
-  rec_thread *t = self();
-  if (!t) pthread_mutex_unlock(&mu);
-  return t;
+  int th = self();
+  if (th < 0) pthread_mutex_unlock(&mu);
+  return th;
 }
 static void end(void) { pthread_mutex_unlock(&mu); }
 
-/* A new isolate lifetime at p (mu held). */
-static int new_isolate(rec_thread *t, const void *p, int call, const char *what) {
-  int id = ck_add_isolate(ck, rec_isolate_name());
-  rec_ptrmap_put(&isolates, p, id);
-  feed_as(t, CK_NEW, id, call, what);
-  return id;
-}
-
-/* The checker id of an isolate pointer; one never seen created (before the preload took
- * effect, or by a call not interposed) counts as created here, so later calls are checked.
- * -1 for an isolate a v8::SnapshotCreator owns: V8 made it, keeps it entered for the
- * creator's lifetime and disposes it; calls on it are not checked. */
-static int isolate_id(rec_thread *t, const void *p, const char *what) {
-  int id;
-  if (rec_ptrmap_get(&snapshots, p, &id) && id) return -1;
-  return rec_ptrmap_get(&isolates, p, &id) ? id : new_isolate(t, p, REC_CALL_UNSEEN, what);
-}
-
 /* One call on an isolate, fed before or after the real call by the wrapper. */
 static void on(ck_op op, const void *iso, const char *what) {
-  rec_thread *t = begin();
-  if (!t) return;
-  int id = isolate_id(t, iso, what);
-  if (id >= 0) feed_as(t, op, id, REC_CALL_PLAIN, what);
+  int th = begin();
+  if (th < 0) return;
+  rec_core_call(th, op, iso, what);
   end();
 }
 
 /* After a call that changes the thread's current isolate: the real Isolate::GetCurrent()
  * beside the one a correct embedding would have (tls-divergence, as in a replay). mu held. */
-static void observe_locked(rec_thread *t, const char *after) {
+static void observe_locked(int th, const char *after) {
   REAL(void *, (void), "_ZN2v87Isolate10GetCurrentEv");
-  void *cur = fn();
-  int id = CK_NONE;
-  if (cur && !rec_ptrmap_get(&isolates, cur, &id)) id = CK_UNKNOWN;
-  size_t before = ck_violation_count(ck);
-  ck_observe(ck, t->slot, id, t->last_seq);
-  for (size_t i = before; i < ck_violation_count(ck); i++)
-    rec_report(ck_violation_at(ck, i), t, t->last_seq, after, exiting);
+  rec_core_observe(th, fn(), after);
 }
 
 static void observe(const char *after) {
-  rec_thread *t = begin();
-  if (!t) return;
-  observe_locked(t, after);
+  int th = begin();
+  if (th < 0) return;
+  observe_locked(th, after);
   end();
 }
 
 /* A call fed after the real one, with the observation, under one lock: Enter, and Exit
  * (which hands nothing to another thread: feeding it after the call keeps the order). */
 static void on_after(ck_op op, const void *iso, const char *what, const char *after) {
-  rec_thread *t = begin();
-  if (!t) return;
-  int id = isolate_id(t, iso, what);
-  if (id >= 0) {
-    feed_as(t, op, id, REC_CALL_PLAIN, what);
-    observe_locked(t, after);
-  }
+  int th = begin();
+  if (th < 0) return;
+  if (rec_core_call(th, op, iso, what)) observe_locked(th, after);
+  end();
+}
+
+/* A new isolate made by the program (Isolate::New, or Allocate + Initialize). */
+static void created(void *iso, int call, const char *what, const char *after) {
+  int th = begin();  /* none inside Isolate::New for its Initialize: New records it */
+  if (th < 0) return;
+  rec_core_new(th, iso, call, what);
+  observe_locked(th, after);
   end();
 }
 
@@ -198,12 +153,7 @@ void *rec_isolate_new(const void *params) {
   in_v8++;
   void *iso = fn(params);
   in_v8--;
-  rec_thread *t = begin();
-  if (t) {
-    new_isolate(t, iso, REC_CALL_NEW, "v8::Isolate::New");
-    observe_locked(t, "after v8::Isolate::New");
-    end();
-  }
+  created(iso, REC_CALL_NEW, "v8::Isolate::New", "after v8::Isolate::New");
   return iso;
 }
 
@@ -213,12 +163,7 @@ void rec_isolate_initialize(void *iso, const void *params) {
   in_v8++;
   fn(iso, params);
   in_v8--;
-  rec_thread *t = begin();  /* none inside Isolate::New: that one records it */
-  if (t) {
-    new_isolate(t, iso, REC_CALL_ALLOCATE_INITIALIZE, "v8::Isolate::Initialize");
-    observe_locked(t, "after v8::Isolate::Initialize");
-    end();
-  }
+  created(iso, REC_CALL_ALLOCATE_INITIALIZE, "v8::Isolate::Initialize", "after v8::Isolate::Initialize");
 }
 
 V8_API void rec_isolate_dispose(void *iso) __asm__("_ZN2v87Isolate7DisposeEv");
@@ -261,27 +206,16 @@ FEED_BEFORE(rec_low_memory, "_ZN2v87Isolate21LowMemoryNotificationEv", CK_GC, "v
 /* Locker and Unlocker: their constructors call Initialize(isolate); the destructors find
  * the isolate by the object's address. */
 static void scope_begin(ck_op op, void *scope, void *iso, const char *what) {
-  rec_thread *t = begin();
-  if (!t) return;
-  int id = isolate_id(t, iso, what);
-  if (id < 0) {
-    end();
-    return;
-  }
-  rec_ptrmap_put(&scopes, scope, id);
-  feed_as(t, op, id, REC_CALL_PLAIN, what);
-  if (op == CK_LOCK) ck_acquired(ck, t->slot, id);  /* the real Locker is held by now */
+  int th = begin();
+  if (th < 0) return;
+  rec_core_scope_begin(th, op, scope, iso, what);
   end();
 }
 
 static void scope_end(ck_op op, void *scope, const char *what) {
-  rec_thread *t = begin();
-  if (!t) return;
-  int id;
-  if (rec_ptrmap_get(&scopes, scope, &id)) {
-    feed_as(t, op, id, REC_CALL_PLAIN, what);
-    if (op == CK_RELOCK) ck_acquired(ck, t->slot, id);  /* relocked by now */
-  }
+  int th = begin();
+  if (th < 0) return;
+  rec_core_scope_end(th, op, scope, what);
   end();
 }
 
@@ -331,13 +265,9 @@ static void *context_isolate(void *context) {
 }
 
 static void run_done(void *iso) {
-  rec_thread *t = begin();
-  if (!t) return;
-  int id = isolate_id(t, iso, "v8::Script::Run");
-  if (id >= 0) {
-    ck_run_done(ck, t->slot, id);
-    rec_log_run_done(t->number, id);
-  }
+  int th = begin();
+  if (th < 0) return;
+  rec_core_run_done(th, iso);
   end();
 }
 
@@ -375,7 +305,7 @@ void *rec_script_run2(void *script, void *context, void *options) {
 static void snapshot_owns(void *iso, int owned) {
   if (!active) return;
   pthread_mutex_lock(&mu);
-  rec_ptrmap_put(&snapshots, iso, owned);
+  rec_core_snapshot(iso, owned);
   pthread_mutex_unlock(&mu);
 }
 
@@ -422,10 +352,7 @@ static void thread_ended(void *unused) {
   (void)unused;
   if (!active || my_number < 0) return;
   pthread_mutex_lock(&mu);
-  rec_thread *t = &threads[my_number];
-  feed_as(t, CK_THREAD_END, CK_NONE, REC_CALL_PLAIN, "thread end");
-  ck_release_thread(ck, t->slot);
-  t->live = 0;
+  rec_core_thread_end(my_number);
   pthread_mutex_unlock(&mu);
   my_number = -1;
 }
@@ -441,15 +368,15 @@ __attribute__((constructor)) static void start(void) {
     bystander = !rec_sink_report_only(getenv(REC_ENV_REPORT));
     return;
   }
-  if (rec_sink_open(getenv(REC_ENV_LOG), getenv(REC_ENV_REPORT))) return;
-  ck = ck_new(CK_MODEL_V8);
-  if (!ck || pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;
+  if (rec_core_open(getenv(REC_ENV_LOG), getenv(REC_ENV_REPORT), 1)) return;
+  if (pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;
   void *enter = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate5EnterEv");
-  if (rec_v8_in_executable(enter)) {  /* official node: the uprobe way, not this one */
+  if (rec_v8_in_executable(enter)) {  /* the command chose wrong: it probes such programs */
     rec_report_info("v8-in-executable", "V8 is linked into the program itself (as in the official node "
                     "binaries): its calls do not go through a shared library, so the preloaded recorder cannot "
-                    "see them; recording such programs through uprobes is not implemented yet");
-    rec_sink_close(0);
+                    "see them; name the program itself to isoreplay record, not a script or wrapper that starts it, "
+                    "so that it is recorded through uprobes");
+    rec_core_close();
     return;
   }
   active = 1;
@@ -461,13 +388,7 @@ __attribute__((destructor)) static void stop(void) {
   if (!active) return;
   pthread_mutex_lock(&mu);
   active = 0;  /* calls from here on (other threads, atexit handlers) pass through */
-  exiting = 1;
-  rec_log_exit();
-  for (size_t i = 0; i < nthreads; i++)
-    if (threads[i].live) feed_as(&threads[i], CK_THREAD_END, CK_NONE, REC_CALL_AT_EXIT, "process exit");
-  size_t before = ck_violation_count(ck);
-  ck_end(ck, seq + 1);
-  for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), NULL, seq + 1, "process exit", 1);
-  rec_sink_close(seq);
+  rec_core_exit();
+  rec_core_close();
   pthread_mutex_unlock(&mu);
 }

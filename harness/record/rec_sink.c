@@ -18,6 +18,7 @@
 #include "vec.h"
 
 static int log_fd = -1, report_fd = -1;
+static int with_frames;         /* rec_report adds the program's stack: the recorder is inside it */
 static unsigned char *log_base;  /* the whole file, mapped shared */
 static size_t log_cap;           /* records the mapping holds */
 static int nisolates;
@@ -112,9 +113,10 @@ static void log_put(const rec_record *r) {
   __atomic_store_n((uint64_t *)log_base, n + 1, __ATOMIC_RELEASE);
 }
 
-int rec_sink_open(const char *log_path, const char *report) {
+int rec_sink_open(const char *log_path, const char *report, int frames) {
   if (!log_path || !report) return -1;
   report_fd = atoi(report);
+  with_frames = frames;
   log_fd = open(log_path, O_RDWR | O_CLOEXEC);
   if (log_fd < 0 || log_map(1 << 16)) return -1;
   return 0;
@@ -170,8 +172,16 @@ void rec_report(const ck_violation *v, const rec_thread *t, int seq, const char 
   field(&b, v->message);
   sb_puts(&b, "\t");
   void *frames[24];
-  int n = at_exit ? 0 : backtrace(frames, 24);
-  for (int i = 3; i < n; i++) {  /* past rec_report, feed_as and the call's wrapper */
+  int n = at_exit || !with_frames ? 0 : backtrace(frames, 24);
+  Dl_info self;
+  int i = 0;
+  if (n && dladdr(&report_fd, &self))  /* past the recorder's own frames */
+    while (i < n) {
+      Dl_info info;
+      if (!dladdr(frames[i], &info) || info.dli_fbase != self.dli_fbase) break;
+      i++;
+    }
+  for (; i < n; i++) {
     Dl_info info;
     if (!dladdr(frames[i], &info) || !info.dli_fname) sb_printf(&b, "%p", frames[i]);
     else if (info.dli_sname)

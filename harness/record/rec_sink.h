@@ -1,7 +1,7 @@
 /* rec_sink.h — the recorder's outputs and small state, for interpose.c: the log file
  * (rec_log.h), the live report to the command's pipe, thread and isolate names, and a
- * map from V8's object addresses to checker ids. Every function except rec_sink_open is
- * called under the interposer's lock. */
+ * map from V8's object addresses to checker ids. Used by rec_core.c, whose callers
+ * serialize. */
 #ifndef ISOREPLAY_REC_SINK_H
 #define ISOREPLAY_REC_SINK_H
 
@@ -34,8 +34,9 @@ void rec_thread_name(const char *os, char *out, size_t n);
 /* The next isolate name in creation order: A ... Z, AA, AB ... (a static buffer). */
 const char *rec_isolate_name(void);
 
-/* Opens the log (path) and the report pipe (a decimal fd). 0, or -1 (nothing recorded). */
-int rec_sink_open(const char *log_path, const char *report_fd);
+/* Opens the log (path) and the report pipe (a decimal fd); frames: rec_report adds the
+ * calling stack (the recorder runs inside the program). 0, or -1 (nothing recorded). */
+int rec_sink_open(const char *log_path, const char *report_fd, int frames);
 /* In a process the recorded one started: only the report pipe (a decimal fd), to say it is
  * not recorded. 0, or -1 when the pipe is not open here. */
 int rec_sink_report_only(const char *report);
