@@ -161,15 +161,7 @@ TEST(Record, BadUsageRunsNothing) {
 TEST(Record, DebianNodeWithWorkersRaisesNothingAndItsScenarioReplays) {
   if (!*ISOREPLAY_DEBIAN_NODE) GTEST_SKIP() << "no Debian node in this build: " << ISOREPLAY_DEBIAN_NODE_WHY;
   if (geteuid() != 0) GTEST_SKIP() << "debian-node needs root (a private mount namespace)";
-  std::string js = testutil::WriteFile(
-      "workers.js",
-      "const {Worker} = require('worker_threads');\n"
-      "let n = 0;\n"
-      "for (let i = 0; i < 3; i++) {\n"
-      "  const w = new Worker(\"require('worker_threads').parentPort.postMessage(6 * 7)\", {eval: true});\n"
-      "  w.on('message', m => console.log('got', m));\n"
-      "  w.on('exit', () => { if (++n === 3) console.log('all workers exited'); });\n"
-      "}\n");
+  std::string js = std::string(ISOREPLAY_SOURCE_DIR) + "/tests/data/three_workers.js";
   std::string scn = Path("node.scn");
   Cli r = RunCli("record --out " + scn + " -- " + std::string(ISOREPLAY_DEBIAN_NODE) + " " + js);
   ASSERT_EQ(0, r.status) << r.out;

@@ -1,8 +1,11 @@
 /* cmd_record.c — `isoreplay record [--out FILE.scn] [--json FILE] [--html FILE] [--quiet]
  *                                  -- PROGRAM ARGS...`
  *
- * Runs the program unmodified with the recorder preloaded (harness/record/interpose.c),
- * prints each violation the checker finds in it as it happens (on stderr: the program's
+ * Runs the program unmodified, observed one of two ways chosen from its executable: a
+ * program that loads V8 from a shared library gets the recorder preloaded
+ * (harness/record/interpose.c); one with V8 linked in and its symbols exported (the
+ * official node binaries) is observed through uprobes (harness/record/rec_uprobe.c).
+ * Prints each violation the checker finds in it as it happens (on stderr: the program's
  * own stdout and stderr pass through untouched), then a summary, and writes what the
  * program did as a scenario (harness/record/rec_scenario.c). Exits with the program's
  * own status (a program killed by a signal kills isoreplay with the same signal), or 2
@@ -28,9 +31,11 @@
 #include "outfile.h"
 #include "rec_log.h"
 #include "rec_scenario.h"
+#include "rec_uprobe.h"
 #include "report.h"
 #include "scenario.h"
 #include "strbuf.h"
+#include "v8_symbols.h"
 
 static volatile sig_atomic_t child_pid;
 
@@ -52,23 +57,42 @@ static int find_library(char *out, size_t n) {
   return access(out, R_OK);
 }
 
-/* The program, with the recorder preloaded. */
-static _Noreturn void exec_program(char **argv, const char *lib, const char *log, int report_fd) {
-  char num[32];
-  snprintf(num, sizeof num, "%d", report_fd);
-  setenv(REC_ENV_REPORT, num, 1);
-  snprintf(num, sizeof num, "%d", (int)getpid());
-  setenv(REC_ENV_PID, num, 1);
-  setenv(REC_ENV_LOG, log, 1);
-  strbuf pre = {0};  /* the recorder is never instrumented: no sanitizer runtime with it */
-  sb_puts(&pre, lib);
-  const char *old = getenv("LD_PRELOAD");
-  if (old && *old) sb_printf(&pre, ":%s", old);
-  char *value = sb_take(&pre);
-  if (value) setenv("LD_PRELOAD", value, 1);
+/* The program, with the recorder preloaded (report_fd >= 0), or as it is, once the
+ * command says go on hold_fd (the uprobes must be in place before it runs). */
+static _Noreturn void exec_program(char **argv, const char *lib, const char *log, int report_fd, int hold_fd) {
+  if (hold_fd >= 0) {
+    char go;
+    if (read(hold_fd, &go, 1) != 1) _exit(127);  /* the command could not set up: it says why */
+    close(hold_fd);
+  }
+  if (report_fd >= 0) {
+    char num[32];
+    snprintf(num, sizeof num, "%d", report_fd);
+    setenv(REC_ENV_REPORT, num, 1);
+    snprintf(num, sizeof num, "%d", (int)getpid());
+    setenv(REC_ENV_PID, num, 1);
+    setenv(REC_ENV_LOG, log, 1);
+    strbuf pre = {0};  /* the recorder is never instrumented: no sanitizer runtime with it */
+    sb_puts(&pre, lib);
+    const char *old = getenv("LD_PRELOAD");
+    if (old && *old) sb_printf(&pre, ":%s", old);
+    char *value = sb_take(&pre);
+    if (value) setenv("LD_PRELOAD", value, 1);
+  }
   execvp(argv[0], argv);
   fprintf(stderr, "isoreplay record: cannot run %s: %s\n", argv[0], strerror(errno));
   _exit(127);
+}
+
+/* How the program's V8 calls can be seen, from its executable (a script's interpreter). */
+typedef enum way { WAY_PRELOAD, WAY_UPROBES, WAY_NONE } way;
+
+static way choose_way(const char *argv0, char *binary, size_t n, v8_symbols *syms) {
+  iso_err err = {0};
+  memset(syms, 0, sizeof *syms);
+  if (v8_program_binary(argv0, binary, n) || v8_symbols_read(binary, syms, &err)) return WAY_PRELOAD;
+  if (v8_symbols_find(syms, "_ZN2v87Isolate5EnterEv", 0)) return WAY_UPROBES;
+  return syms->imports_v8 ? WAY_PRELOAD : WAY_NONE;  /* NONE: V8 may still come by dlopen */
 }
 
 /* Splits a report line into its tab-separated fields (in place); returns how many. */
@@ -141,13 +165,14 @@ static void show(char *line, tally *t, int quiet) {
   }
 }
 
-/* Reads the recorder's lines until the program has ended and the pipe is drained. */
-static int follow(int fd, pid_t pid, tally *t, int quiet) {
+/* Reads the recorder's lines until the program has ended and the pipe is drained (with
+ * uprobes: until the reader, told the program ended, has closed it). */
+static int follow(int fd, pid_t pid, tally *t, int quiet, rec_uprobe *u) {
   strbuf pending = {0};
-  int status = 0, done = 0;
-  for (;;) {
+  int status = 0, done = 0, eof = 0;
+  while (!eof) {
     struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, done ? 0 : 100);
+    int r = poll(&p, 1, done && !u ? 0 : 100);
     if (r > 0) {
       char buf[8192];
       ssize_t got = read(fd, buf, sizeof buf);
@@ -164,15 +189,13 @@ static int follow(int fd, pid_t pid, tally *t, int quiet) {
         pending.len = rest;
         continue;
       }
-      if (got == 0 || errno != EINTR) r = 0;  /* every writer is gone (or the pipe failed) */
+      if (got == 0 || errno != EINTR) eof = 1;  /* every writer is gone (or the pipe failed) */
     }
-    if (done && r <= 0) break;
     if (!done && waitpid(pid, &status, WNOHANG) == pid) done = 1;
-    else if (!done && r == 0 && p.revents & POLLHUP) {
-      waitpid(pid, &status, 0);
-      done = 1;
-    }
+    if (done && u) rec_uprobe_program_ended(u);
+    if (done && !u && r <= 0) break;  /* drained: what the program started may hold the pipe on */
   }
+  if (!done) waitpid(pid, &status, 0);
   sb_free(&pending);
   return status;
 }
@@ -255,6 +278,11 @@ int cmd_record(int argc, char **argv) {
   }
   close(logfd);
   char **prog = argv + optind;
+  char binary[PATH_MAX];
+  v8_symbols syms;
+  way how = choose_way(prog[0], binary, sizeof binary, &syms);
+  int hold[2] = {-1, -1};
+  if (how == WAY_UPROBES && pipe2(hold, O_CLOEXEC)) how = WAY_PRELOAD;  /* reported below as unseen */
   pid_t pid = fork();
   if (pid < 0) {
     fprintf(stderr, "isoreplay record: cannot start %s: %s\n", prog[0], strerror(errno));
@@ -262,9 +290,26 @@ int cmd_record(int argc, char **argv) {
     return EXIT_INTERNAL;
   }
   if (pid == 0) {
-    int w = dup(pipefd[1]);  /* without close-on-exec: the program inherits it */
-    exec_program(prog, lib, logpath, w);
+    if (hold[1] >= 0) close(hold[1]);  /* a failed set-up closes the command's end: EOF */
+    int w = how == WAY_UPROBES ? -1 : dup(pipefd[1]);  /* without close-on-exec: the program inherits it */
+    exec_program(prog, lib, logpath, w, hold[0]);
   }
+  rec_uprobe up, *u = NULL;
+  if (how == WAY_UPROBES) {
+    close(hold[0]);
+    if (rec_uprobe_start(&up, binary, &syms, pid, logpath, pipefd[1], &err)) {
+      close(hold[1]);  /* the program never runs */
+      waitpid(pid, NULL, 0);
+      fprintf(stderr, "isoreplay record: %s\n", err.msg);
+      unlink(logpath);
+      v8_symbols_free(&syms);
+      return err.kind == ISO_ERR_INPUT ? EXIT_USAGE : EXIT_INTERNAL;
+    }
+    u = &up;
+    if (write(hold[1], "g", 1) != 1) kill(pid, SIGKILL);
+    close(hold[1]);
+  }
+  v8_symbols_free(&syms);
   child_pid = pid;
   struct sigaction sa = {0};
   sa.sa_handler = pass_on;
@@ -274,8 +319,9 @@ int cmd_record(int argc, char **argv) {
   close(pipefd[1]);
   tally t = {0};
   if (json) t.found = json_array();
-  int status = follow(pipefd[0], pid, &t, quiet);
+  int status = follow(pipefd[0], pid, &t, quiet, u);
   close(pipefd[0]);
+  if (u && rec_uprobe_finish(u)) fprintf(stderr, "isoreplay record: the trace reader failed: the recording is incomplete\n");
 
   strbuf cmdline = {0}, scn = {0};
   for (char **a = prog; *a; a++) sb_printf(&cmdline, "%s%s", a == prog ? "" : " ", *a);
@@ -292,9 +338,13 @@ int cmd_record(int argc, char **argv) {
             t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
     if (t.infos) fprintf(stderr, ", %ld left at the process's exit (information)", t.infos);
     fputs("\n", stderr);
-    if (!sum.calls && !t.v8_in_executable && !t.bystanders)
+    if (!sum.calls && !t.v8_in_executable && !t.bystanders && how == WAY_NONE)
+      fprintf(stderr, "isoreplay record: no V8 call was seen: %s neither exports V8's API nor loads it from a shared "
+                      "library; if V8 is linked into it with its symbols stripped (as in Deno), its calls cannot be "
+                      "observed\n", binary);
+    else if (!sum.calls && !t.v8_in_executable && !t.bystanders)
       fprintf(stderr, "isoreplay record: no V8 call was seen: the program does not load V8 from a shared library "
-                      "(libnode.so, libv8.so), or made none\n");
+                      "(libnode.so, libv8.so) nor export it (the official node), or made none\n");
     if (out && sum.calls) {
       if (outfile_write(out, scn.p, scn.len, &err)) {
         fprintf(stderr, "isoreplay record: %s\n", err.msg);

@@ -176,6 +176,17 @@ void rec_isolate_dispose(void *iso) {
   observe("after v8::Isolate::Dispose");
 }
 
+/* V8 13 and later: Dispose's first half (Node's MultiIsolatePlatform::DisposeIsolate). */
+V8_API void rec_isolate_deinitialize(void *iso) __asm__("_ZN2v87Isolate12DeinitializeEv");
+void rec_isolate_deinitialize(void *iso) {
+  REAL(void, (void *), "_ZN2v87Isolate12DeinitializeEv");
+  on(CK_DISPOSE, iso, "v8::Isolate::Deinitialize");
+  in_v8++;
+  fn(iso);
+  in_v8--;
+  observe("after v8::Isolate::Deinitialize");
+}
+
 V8_API void rec_isolate_enter(void *iso) __asm__("_ZN2v87Isolate5EnterEv");
 void rec_isolate_enter(void *iso) {
   REAL(void, (void *), "_ZN2v87Isolate5EnterEv");

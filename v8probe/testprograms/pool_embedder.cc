@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "pool.h"
+
 namespace {
 
 bool g_wrong = false;
@@ -41,39 +43,12 @@ v8::Isolate* NewIsolate(v8::ArrayBuffer::Allocator* allocator) {
   return v8::Isolate::New(params);
 }
 
-void RunScript(v8::Isolate* isolate, const char* source) {
-  v8::HandleScope scope(isolate);
-  v8::Local<v8::Context> context = v8::Context::New(isolate);
-  v8::Context::Scope in_context(context);
-  v8::Local<v8::String> text = v8::String::NewFromUtf8(isolate, source).ToLocalChecked();
-  v8::Local<v8::Script> script = v8::Script::Compile(context, text).ToLocalChecked();
-  v8::String::Utf8Value result(isolate, script->Run(context).ToLocalChecked());
-  std::printf("%s\n", *result);
-}
+v8::ArrayBuffer::Allocator* g_allocator;
 
-void Worker(int n) {
-  char name[16];
-  std::snprintf(name, sizeof name, "pool-%d", n);
-  pthread_setname_np(pthread_self(), name);
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
-  v8::Isolate* first = NewIsolate(allocator.get());
-  first->Enter();
-  RunScript(first, "'first runtime up'");
-  v8::Isolate* second = NewIsolate(allocator.get());
-  second->Enter();
-  RunScript(second, "'second runtime up'");
-  if (g_wrong) {  // the first runtime is done first: dropped out of order
-    first->Exit();
-    first->Dispose();
-    second->Exit();
-    second->Dispose();
-  } else {
-    second->Exit();
-    second->Dispose();
-    first->Exit();
-    first->Dispose();
-  }
-}
+v8::Isolate* MakeIsolate() { return NewIsolate(g_allocator); }
+void DropIsolate(v8::Isolate* isolate) { isolate->Dispose(); }
+
+void Worker(int n) { pool::Worker(n, g_wrong, MakeIsolate, DropIsolate); }
 
 // One isolate, a watchdog's terminate loop, then a request loop under the Locker.
 void Loop() {
@@ -125,7 +100,7 @@ void Unlocked() {
   v8::Isolate* isolate = NewIsolate(allocator.get());
   { v8::Locker locker(isolate); }
   isolate->Enter();
-  RunScript(isolate, "'never printed'");
+  pool::RunScript(isolate, "'never printed'");
 }
 
 // A tight Enter+Exit loop, timed.
@@ -168,10 +143,11 @@ int main(int argc, char** argv) {
   } else if (!std::strcmp(argv[1], "unlocked")) {
     Unlocked();
   } else {
-    std::vector<std::thread> pool;
+    std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+    g_allocator = allocator.get();
     for (int n = 1; n <= 2; n++) {
-      pool.emplace_back(Worker, n);
-      pool.back().join();  // one after the other: the output and the verdicts stay in order
+      std::thread worker(Worker, n);
+      worker.join();  // one after the other: the output and the verdicts stay in order
     }
   }
   v8::V8::Dispose();

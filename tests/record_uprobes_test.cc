@@ -1,0 +1,166 @@
+// record_uprobes_test.cc — `isoreplay record` on programs with V8 linked into the
+// executable: the official node binaries of the version matrix, observed through
+// uprobes. On each: the pool addon (v8probe/testprograms/pool_addon.cc, a native addon
+// that drops isolates out of order) is reported at the right call and thread, its
+// correct twin and a worker program raise nothing, and their scenarios replay to the
+// same verdicts; the probes are gone afterwards, even after a killed isoreplay; without
+// root the error says what is missing.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+using testutil::Cli;
+using testutil::Path;
+using testutil::ReadFile;
+using testutil::RunCli;
+
+namespace {
+
+struct Runtime {
+  std::string v8, node, addon;
+};
+
+// build/<preset>/testprograms/pool_addons.tsv: one line per Node runtime.
+std::vector<Runtime> Runtimes() {
+  std::vector<Runtime> out;
+  std::ifstream in(ISOREPLAY_POOL_ADDONS);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    Runtime r;
+    if (std::getline(f, r.v8, '\t') && std::getline(f, r.node, '\t') && std::getline(f, r.addon)) out.push_back(r);
+  }
+  return out;
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
+  return n;
+}
+
+// Probes still in tracefs whose isoreplay has ended (recordings running beside this test
+// have theirs): none, once every record has cleaned up after itself.
+std::string Leftovers() {
+  std::string events = ReadFile("/sys/kernel/tracing/uprobe_events"), left;
+  std::istringstream in(events);
+  for (std::string line; std::getline(in, line);) {
+    size_t at = line.find(":isoreplay_");
+    if (at != std::string::npos && kill(std::atoi(line.c_str() + at + 11), 0) != 0) left += line + "\n";
+  }
+  return left;
+}
+
+#define NEED_ROOT_AND_RUNTIMES()                                                          \
+  if (geteuid() != 0) GTEST_SKIP() << "uprobes need root";                                \
+  if (Runtimes().empty()) GTEST_SKIP() << "no Node runtime in this build (cmake/NodeRuntimes.cmake)"
+
+}  // namespace
+
+TEST(RecordUprobes, TheWrongPoolAddonIsReportedOnEveryNodeAndItsScenarioReplaysTheSame) {
+  NEED_ROOT_AND_RUNTIMES();
+  for (const Runtime& rt : Runtimes()) {
+    SCOPED_TRACE("V8 " + rt.v8);
+    std::string scn = Path("addon-wrong-" + rt.v8 + ".scn");
+    Cli r = RunCli("record --out " + scn + " -- " + rt.node + " -e \"require('" + rt.addon + "').run('wrong')\"");
+    ASSERT_EQ(0, r.status) << r.out;
+    EXPECT_EQ(2u, Count(r.out, "second runtime up")) << r.out;  // the program's own output
+    EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-1 (tid ")) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find("in v8::Isolate::Exit (call 19): pool-1 exits B while C, entered later, is on top"))
+        << r.out;
+    EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-2")) << r.out;
+    EXPECT_NE(std::string::npos, r.out.find(" 5 isolates: 2 errors, 0 warnings")) << r.out;
+    std::string text = ReadFile(scn);
+    EXPECT_NE(std::string::npos, text.find("pool-1: new B   # v8::Isolate::Allocate + Initialize\n")) << text;
+    EXPECT_NE(std::string::npos, text.find("pool-1: exit B  ! exit-order\n")) << text;
+    EXPECT_NE(std::string::npos, text.find("pool-2: exit D  ! exit-order\n")) << text;
+    EXPECT_EQ(0, RunCli("check " + scn).status);
+    Cli dry = RunCli("run --dry-run " + scn);
+    EXPECT_EQ(0, dry.status) << dry.out;
+  }
+  EXPECT_EQ("", Leftovers());
+}
+
+TEST(RecordUprobes, TheCorrectPoolAndNodesOwnWorkersRaiseNothing) {
+  NEED_ROOT_AND_RUNTIMES();
+  std::string js = std::string(ISOREPLAY_SOURCE_DIR) + "/tests/data/three_workers.js";
+  for (const Runtime& rt : Runtimes()) {
+    SCOPED_TRACE("V8 " + rt.v8);
+    Cli c = RunCli("record -- " + rt.node + " -e \"require('" + rt.addon + "').run('correct')\"");
+    ASSERT_EQ(0, c.status) << c.out;
+    EXPECT_NE(std::string::npos, c.out.find(" 5 isolates: 0 errors, 0 warnings\n")) << c.out;
+    std::string scn = Path("workers-" + rt.v8 + ".scn");
+    Cli w = RunCli("record --out " + scn + " -- " + rt.node + " " + js);
+    ASSERT_EQ(0, w.status) << w.out;
+    EXPECT_EQ(3u, Count(w.out, "got 42")) << w.out;
+    EXPECT_NE(std::string::npos, w.out.find("all workers exited")) << w.out;
+    EXPECT_NE(std::string::npos, w.out.find("on 4 threads, 4 isolates: 0 errors, 0 warnings\n")) << w.out;
+    std::string text = ReadFile(scn);
+    // the workers start together: which thread gets B varies
+    EXPECT_NE(std::string::npos, text.find(": new B   # v8::Isolate::Allocate + Initialize\n")) << text;
+    EXPECT_NE(std::string::npos, text.find(": lock B\n")) << text;
+    EXPECT_NE(std::string::npos, text.find(": dispose B\n")) << text;
+    EXPECT_EQ(std::string::npos, text.find('!')) << text;
+    Cli dry = RunCli("run --dry-run " + scn);
+    EXPECT_EQ(0, dry.status) << dry.out;
+  }
+}
+
+TEST(RecordUprobes, ANodeStartedByTheRecordedOneIsNamedAndExitStatusAndSignalsPassThrough) {
+  NEED_ROOT_AND_RUNTIMES();
+  const Runtime rt = Runtimes().back();
+  Cli r = RunCli("record -- " + rt.node +
+                 " -e \"require('child_process').execFileSync(process.execPath, ['-e', '1']); process.exit(5)\"");
+  EXPECT_EQ(5, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("started by the recorded program, calls V8 too")) << r.out;
+  Cli k = RunCli("record -- " + rt.node + " -e \"process.kill(process.pid, 'SIGSEGV')\"");
+  EXPECT_EQ(128 + 11, k.status) << k.out;
+  EXPECT_EQ("", Leftovers());
+}
+
+TEST(RecordUprobes, ProbesLeftByAKilledIsoreplayAreSweptByTheNextRecording) {
+  NEED_ROOT_AND_RUNTIMES();
+  const Runtime rt = Runtimes().front();
+  pid_t pid = testutil::Spawn({"record", "--", rt.node, "-e", "setTimeout(() => {}, 20000)"}, Path("killed.out"));
+  std::string group = ":isoreplay_" + std::to_string(pid) + "/";
+  for (int i = 0; i < 100 && ReadFile("/sys/kernel/tracing/uprobe_events").find(group) == std::string::npos; i++)
+    usleep(50000);
+  kill(pid, SIGKILL);  // no chance to clean up
+  waitpid(pid, nullptr, 0);
+  ASSERT_NE(std::string::npos, Leftovers().find(group)) << Leftovers();
+  Cli r = RunCli("record -- " + rt.node + " -e 1");
+  EXPECT_EQ(0, r.status) << r.out;
+  EXPECT_EQ(std::string::npos, Leftovers().find(group)) << Leftovers();
+  struct stat st;
+  EXPECT_NE(0, stat(("/sys/kernel/tracing/instances/isoreplay-" + std::to_string(pid)).c_str(), &st));
+  system("pkill -KILL -f 'setTimeout\\(\\(\\) => \\{\\}, 20000\\)'");  // the orphaned program
+}
+
+TEST(RecordUprobes, WithoutRootTheErrorSaysWhatIsMissingAndNothingRuns) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop it";
+  if (Runtimes().empty()) GTEST_SKIP() << "no Node runtime in this build";
+  const Runtime rt = Runtimes().front();
+  std::string mark = Path("ran");
+  Cli r = RunCli("record -- " + rt.node + " -e \"require('fs').writeFileSync('" + mark + "', '')\"",
+                 "setpriv --reuid=65534 --regid=65534 --clear-groups");
+  EXPECT_EQ(2, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("recording it takes uprobes, which need root")) << r.out;
+  EXPECT_NE(0, access(mark.c_str(), F_OK));
+}
+
+TEST(RecordUprobes, AProgramWithoutV8SymbolsIsSaidToBeUnobservable) {
+  Cli r = RunCli("record -- true");
+  EXPECT_EQ(0, r.status) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("neither exports V8's API nor loads it from a shared library")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("stripped (as in Deno)")) << r.out;
+}
