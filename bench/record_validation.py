@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """record_validation.py — `isoreplay record` on programs nobody here wrote, each test run
-by Debian's node 18 (bin/debian-node of the build) plain and under `isoreplay record`:
-- Node's own worker tests (test/parallel/test-worker*.js of Debian's nodejs 18 source);
+plain and under `isoreplay record`:
+- Node's own worker tests (test/parallel/test-worker*.js of Debian's nodejs 18 source),
+  by Debian's node 18 (bin/debian-node of the build: the preload way) and by each official
+  node of the version matrix (build/<preset>/runtimes/runtimes.tsv: the uprobe way);
 - isolated-vm 5.0.4 (npm, built with node-gyp against Debian's node 18 headers) and its
   test suite, which is not in the npm package: give a checkout of laverdet/isolated-vm at
   tag v5.0.4 with --isolated-vm-repo DIR (left out otherwise, saying so).
@@ -13,7 +15,7 @@ and the wall-time ratio with and without the probe over the tests that pass both
 Exits 1 when a test that passes plainly fails under record, or record finds an error.
 
     /usr/bin/python3 bench/record_validation.py [--build default] [--only SUBSTRING]
-                                                [--isolated-vm-repo DIR]
+                                                [--nodes 18,22,24,26] [--isolated-vm-repo DIR]
 
 The source tarball comes from Debian's deb-src (a private apt list under the build tree:
 the system's apt configuration is not touched) and is cached in build/_v8/node-src."""
@@ -161,13 +163,65 @@ def ivm_suite(repo, run_dir, node, isoreplay, timeout, only):
     return rows
 
 
+def official_nodes(build):
+    """The official node binaries of the build's version matrix: (Node major, V8, path)."""
+    rows = []
+    tsv = PROJECT / "build" / build / "runtimes" / "runtimes.tsv"
+    for line in tsv.read_text().splitlines() if tsv.exists() else []:
+        if line.startswith("#"):
+            continue
+        v8, _origin, node, _addon = line.split("\t")
+        major = re.search(r"/(\d+)\.\d+\.\d+/package/bin/node$", node)
+        rows.append((major.group(1) if major else node, v8, Path(node)))
+    return rows
+
+
+def worker_suite(label, node, isoreplay, tests, root, timeout):
+    """Node's worker tests on one node, plain and recorded: a table row, notes on the
+    violations, the tests that broke under record, and the errors found."""
+    plain_fail, broke, ran, found_by = [], [], [], {}
+    t_plain = t_rec = 0.0
+    for test in tests:
+        args = [*flags_of(test), str(test)]
+        rc, _, dt = run([str(node), *args], root, timeout)
+        if rc != 0:
+            plain_fail.append(test.name)
+            print(f"{label}: {test.name}: left out (fails without the probe: {rc})", flush=True)
+            continue
+        rrc, out, drt = run([str(isoreplay), "record", "--", str(node), *args], root, timeout)
+        m = SUMMARY.search(out)
+        found = FINDING.findall(out)
+        for sev, code in found:
+            found_by.setdefault(f"{sev}[{code}]", []).append(test.name)
+        if rrc != 0:
+            broke.append(test.name)
+        else:
+            t_plain += dt
+            t_rec += drt
+        ran.append(test.name)
+        verdict = "pass" if rrc == 0 else f"FAILS under record ({rrc})"
+        print(f"{label}: {test.name}: {verdict}; {m.group(1) if m else '?'} V8 calls; {len(found)} violations; "
+              f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
+    n_err = sum(len(v) for k, v in found_by.items() if k.startswith("error"))
+    n_warn = sum(len(v) for k, v in found_by.items() if k.startswith("warning"))
+    ratio = t_rec / t_plain if t_plain else float("nan")
+    row = (f"| {label}: test/parallel/test-worker*.js | {len(tests)} | {len(plain_fail)} | "
+           f"{len(ran) - len(broke)} of {len(ran)} | {n_err} | {n_warn} | {ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |")
+    notes = [f"  {label}: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v)))}"
+             for k, v in sorted(found_by.items())]
+    return row, notes, broke, n_err
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="default")
     ap.add_argument("--only", default="")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--nodes", default="18,22,24,26",
+                    help="which nodes run the worker tests: 18 is Debian's (preload), the others the matrix's (uprobes)")
     ap.add_argument("--isolated-vm-repo", type=Path, help="a checkout of laverdet/isolated-vm at tag v5.0.4")
     a = ap.parse_args()
+    wanted = set(a.nodes.split(","))
     bindir = PROJECT / "build" / a.build / "bin"
     isoreplay, node = bindir / "isoreplay", bindir / "debian-node"
     for tool in (isoreplay, node):
@@ -177,36 +231,16 @@ def main():
     cache.mkdir(parents=True, exist_ok=True)
     root = unpack_tests(fetch_source(cache), cache)
     tests = sorted(p for p in (root / "test" / "parallel").glob("test-worker*.js") if a.only in p.name)
-    plain_fail, broke, rows, errors = [], [], [], {}
-    t_plain = t_rec = 0.0
-    for test in tests:
-        args = [*flags_of(test), str(test)]
-        rc, _, dt = run([str(node), *args], root, a.timeout)
-        if rc != 0:
-            plain_fail.append(test.name)
-            print(f"{test.name}: left out (fails without the probe: {rc})", flush=True)
-            continue
-        rrc, out, drt = run([str(isoreplay), "record", "--", str(node), *args], root, a.timeout)
-        m = SUMMARY.search(out)
-        found = FINDING.findall(out)
-        for sev, code in found:
-            errors.setdefault(f"{sev}[{code}]", []).append(test.name)
-        calls = m.group(1) if m else "?"
-        verdict = "pass" if rrc == 0 else f"FAILS under record ({rrc})"
-        if rrc != 0:
-            broke.append(test.name)
-        else:
-            t_plain += dt
-            t_rec += drt
-        rows.append(test.name)
-        print(f"{test.name}: {verdict}; {calls} V8 calls; {len(found)} violations; "
-              f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
-    n_err = sum(len(v) for k, v in errors.items() if k.startswith("error"))
-    n_warn = sum(len(v) for k, v in errors.items() if k.startswith("warning"))
-    ratio = t_rec / t_plain if t_plain else float("nan")
-    table = [f"| Debian node 18 (libnode 10.2, preload): test/parallel/test-worker*.js | {len(tests)} | {len(plain_fail)} | "
-             f"{len(rows) - len(broke)} of {len(rows)} | {n_err} | {n_warn} | {ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |"]
-    notes = [f"  node: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v)))}" for k, v in sorted(errors.items())]
+    table, notes, broke, n_err = [], [], [], 0
+    suites = [("Debian node 18 (libnode 10.2, preload)", node)] if "18" in wanted else []
+    suites += [(f"node {major} (V8 {v8.rsplit('.', 2)[0]}, uprobes)", path)
+               for major, v8, path in official_nodes(a.build) if major in wanted]
+    for label, path in suites:
+        row, more, b, e = worker_suite(label, path, isoreplay, tests, root, a.timeout)
+        table.append(row)
+        notes += more
+        broke += [f"{label}: {t}" for t in b]
+        n_err += e
     ivm_broke = []
     if a.isolated_vm_repo:
         run_dir = build_isolated_vm(PROJECT / "build" / "_v8" / "isolated-vm", PROJECT / "build" / "_v8" / "root" / "usr")

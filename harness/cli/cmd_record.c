@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,10 +171,11 @@ static void show(char *line, tally *t, int quiet) {
 static int follow(int fd, pid_t pid, tally *t, int quiet, rec_uprobe *u) {
   strbuf pending = {0};
   int status = 0, done = 0, eof = 0;
+  int ended = (int)syscall(SYS_pidfd_open, pid, 0);  /* readable once the program ends (Linux 5.3) */
   while (!eof) {
-    struct pollfd p = {fd, POLLIN, 0};
-    int r = poll(&p, 1, done && !u ? 0 : 100);
-    if (r > 0) {
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {ended, POLLIN, 0}};
+    int r = poll(p, done || ended < 0 ? 1 : 2, done && !u ? 0 : 100);
+    if (r > 0 && p[0].revents) {
       char buf[8192];
       ssize_t got = read(fd, buf, sizeof buf);
       if (got > 0) {
@@ -196,6 +198,7 @@ static int follow(int fd, pid_t pid, tally *t, int quiet, rec_uprobe *u) {
     if (done && !u && r <= 0) break;  /* drained: what the program started may hold the pipe on */
   }
   if (!done) waitpid(pid, &status, 0);
+  if (ended >= 0) close(ended);
   sb_free(&pending);
   return status;
 }

@@ -2,8 +2,8 @@
  * (uprobe_feed.h).
  *
  * A line of the instance's trace_pipe reads
- *     COMM-TID [CPU] FLAGS SECONDS: EVENT: (ADDRESS) a=0x.. b=0x.. c="NAME"
- * for a probe's entry (r=0x.. for a return), and EVENT: pid=TID .. for a new task or a
+ *     COMM-TID [CPU] FLAGS SECONDS: call: (ADDRESS) k=SITE a=0x.. b=0x.. c="NAME"
+ * for a probe's entry (ret: .. k=SITE r=0x.. for a return), and EVENT: pid=TID .. for a new task or a
  * thread's end. Which process a thread belongs to is followed from task_newtask's
  * clone_flags (CLONE_THREAD: the creator's), as the trace's own tgid column is blank
  * for tasks it has not seen scheduled. What V8 does inside its own New, Initialize, Dispose, Context::New and
@@ -288,7 +288,7 @@ static void on_line(feed_state *f, const char *line) {
     return;
   }
   if (l.tgid != f->pid) {
-    if (up_session_site(f->s, l.event, l.event_len)) tell_bystander(f, &l);
+    if (up_session_site(f->s, l.event, l.event_len, l.rest)) tell_bystander(f, &l);
     return;
   }
   if (f->exited) return;
@@ -300,7 +300,7 @@ static void on_line(feed_state *f, const char *line) {
     process_exit(f);
     return;
   }
-  const up_site *site = up_session_site(f->s, l.event, l.event_len);
+  const up_site *site = up_session_site(f->s, l.event, l.event_len, l.rest);
   if (!site) return;
   feed_ended(f);
   up_thread *t = thread_of(f, l.tid, l.rest);
@@ -336,7 +336,7 @@ int up_feed(const up_session *s, int trace_fd, int stop_fd, pid_t pid) {
   int bad = 0, stopping = 0;
   while (!bad) {
     struct pollfd p[2] = {{trace_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    int r = poll(p, stopping ? 1 : 2, stopping ? 50 : -1);
+    int r = poll(p, stopping ? 1 : 2, stopping ? 5 : -1);  /* ended: its events are all in by now */
     if (r < 0 && errno != EINTR) bad = -1;
     bad = bad || drain(&f, trace_fd, &pending);
     if (stopping && r == 0) break;  /* the program has ended and nothing more came */

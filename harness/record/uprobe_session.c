@@ -18,7 +18,7 @@
 /* What to probe: a symbol (or every symbol starting with it), at entry, return or both. */
 static const struct {
   up_call call;
-  const char *name;     /* also the event name's stem */
+  const char *name;
   const char *symbol;
   int prefix, entry, ret;
 } WANTED[] = {
@@ -101,7 +101,7 @@ static void sweep(const up_session *s) {
   snprintf(path, sizeof path, "%s/uprobe_events", s->root);
   FILE *f = fopen(path, "re");
   if (!f) return;
-  char line[1024], dead[64][64];
+  char line[1024], dead[64][128];
   int ndead = 0;
   while (fgets(line, sizeof line, f) && ndead < 64) {
     long pid;
@@ -117,16 +117,10 @@ static void sweep(const up_session *s) {
   for (int i = 0; i < ndead; i++) put(s, "uprobe_events", dead[i]);
 }
 
-static int add_site(up_session *s, int w, int ret, unsigned long offset) {
+static void add_site(up_session *s, int w, int ret, unsigned long offset) {
   for (int i = 0; i < s->nsites; i++)  /* aliases (C1/C2, D1/D2) share one address */
-    if (s->sites[i].offset == offset && s->sites[i].ret == ret) return 0;
-  if (s->nsites == UP_MAX_SITES) return 0;
-  int k = 0;
-  for (int i = 0; i < s->nsites; i++) k += s->sites[i].call == WANTED[w].call && s->sites[i].ret == ret;
-  up_site *site = &s->sites[s->nsites++];
-  *site = (up_site){WANTED[w].call, ret, offset, ""};
-  snprintf(site->event, sizeof site->event, "%s_%d%s", WANTED[w].name, k, ret ? "_ret" : "");
-  return 1;
+    if (s->sites[i].offset == offset && s->sites[i].ret == ret) return;
+  if (s->nsites < UP_MAX_SITES) s->sites[s->nsites++] = (up_site){WANTED[w].call, ret, offset};
 }
 
 /* The sites of every wanted symbol the binary has. */
@@ -143,15 +137,15 @@ static void choose_sites(up_session *s, const v8_symbols *syms) {
 }
 
 /* Writes the probes to uprobe_events: entries take this and the first argument (rdi,
- * rsi), returns the value (rax); each its thread's name. */
+ * rsi), returns the value (rax); each its index and its thread's name. */
 static int define_probes(up_session *s, const char *binary, iso_err *err) {
   for (int i = 0; i < s->nsites; i++) {
     const up_site *site = &s->sites[i];
     char line[PATH_MAX + 256];
-    snprintf(line, sizeof line, "%c:%s/%s %s:0x%lx %s c=$comm:string", site->ret ? 'r' : 'p', s->group, site->event,
-             binary, site->offset, site->ret ? "r=$retval:x64" : "a=%di:x64 b=%si:x64");
+    snprintf(line, sizeof line, "%c:%s/%s %s:0x%lx k=\\%d:u8 %s c=$comm:string", site->ret ? 'r' : 'p', s->group,
+             site->ret ? "ret" : "call", binary, site->offset, i, site->ret ? "r=$retval:x64" : "a=%di:x64 b=%si:x64");
     if (put(s, "uprobe_events", line)) return kernel_says(s, err, "cannot add a uprobe to uprobe_events");
-    s->defined++;
+    s->defined = 1;
   }
   return 0;
 }
@@ -198,16 +192,20 @@ int up_session_pipe(const up_session *s, iso_err *err) {
 
 void up_session_close(up_session *s) {
   rmdir(s->instance);  /* disables its events: the probes can go */
-  for (int i = 0; i < s->defined; i++) {
-    char line[96];
-    snprintf(line, sizeof line, "-:%s/%s", s->group, s->sites[i].event);
-    put(s, "uprobe_events", line);
-  }
+  if (s->defined)
+    for (int ret = 0; ret < 2; ret++) {
+      char line[96];
+      snprintf(line, sizeof line, "-:%s/%s", s->group, ret ? "ret" : "call");
+      put(s, "uprobe_events", line);
+    }
   s->defined = 0;
 }
 
-const up_site *up_session_site(const up_session *s, const char *event, size_t len) {
-  for (int i = 0; i < s->nsites; i++)
-    if (strlen(s->sites[i].event) == len && !memcmp(s->sites[i].event, event, len)) return &s->sites[i];
-  return NULL;
+const up_site *up_session_site(const up_session *s, const char *event, size_t len, const char *rest) {
+  int ret = len == 3 && !memcmp(event, "ret", 3);
+  if (!ret && !(len == 4 && !memcmp(event, "call", 4))) return NULL;
+  const char *k = strstr(rest, " k=");
+  if (!k) return NULL;
+  int i = atoi(k + 3);
+  return i >= 0 && i < s->nsites && s->sites[i].ret == ret ? &s->sites[i] : NULL;
 }
