@@ -4,9 +4,10 @@ plain and under `isoreplay record`:
 - Node's own worker tests (test/parallel/test-worker*.js of Debian's nodejs 18 source),
   by Debian's node 18 (bin/debian-node of the build: the preload way) and by each official
   node of the version matrix (build/<preset>/runtimes/runtimes.tsv: the uprobe way);
-- isolated-vm 5.0.4 (npm, built with node-gyp against Debian's node 18 headers) and its
-  test suite, which is not in the npm package: give a checkout of laverdet/isolated-vm at
-  tag v5.0.4 with --isolated-vm-repo DIR (left out otherwise, saying so).
+- isolated-vm 5.0.4 (npm, built with node-gyp against Debian's node 18 headers) on
+  Debian's node 18, and isolated-vm 6.1.2 (npm, its prebuilt binary for Node 24) on node
+  24; their test suites are not in the npm package: give a clone of laverdet/isolated-vm
+  with its tags with --isolated-vm-repo DIR (left out otherwise, saying so).
 
 Prints a line per test and a table: the tests run, those that pass without the probe
 (the others are left out, counted), those that still pass with it, the violations found
@@ -81,10 +82,10 @@ def flags_of(test):
     return []
 
 
-def run(cmd, cwd, timeout):
+def run(cmd, cwd, timeout, env=None):
     start = time.monotonic()
     try:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, errors="replace")
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, errors="replace", env=env)
         return p.returncode, p.stdout + p.stderr, time.monotonic() - start
     except subprocess.TimeoutExpired:
         return "timeout", "", time.monotonic() - start
@@ -163,6 +164,60 @@ def ivm_suite(repo, run_dir, node, isoreplay, timeout, only):
     return rows
 
 
+def ivm_tests(repo, tag, dest):
+    """isolated-vm's tests at a tag of a clone of its repository (git archive), cached."""
+    if not (dest / "tests").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(repo), "archive", tag, "tests"], capture_output=True, check=True)
+        subprocess.run(["tar", "x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def stage_isolated_vm_6(cache):
+    """isolated-vm 6.1.2 as npm gives it to a user of Node 24: its prebuilt binary for that
+    ABI (prebuilds/linux-x64/isolated-vm.abi137.glibc.node), found by node-gyp-build.
+    Returns the NODE_PATH directory that holds it as `isolated-vm`."""
+    package = cache / "package"
+    if not (package / "node_modules" / "node-gyp-build").is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", "isolated-vm@6.1.2"], cwd=cache, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["tar", "xzf", "isolated-vm-6.1.2.tgz"], cwd=cache, check=True)
+        subprocess.run(["npm", "install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=package,
+                       check=True, stdout=subprocess.DEVNULL)
+    link = cache / "nm" / "isolated-vm"
+    link.parent.mkdir(exist_ok=True)
+    if not link.exists():
+        link.symlink_to(package)
+    return link.parent
+
+
+def ivm_rows(label, ivm):
+    """A table row and notes for one isolated-vm suite; the tests that broke under record."""
+    found, left_out, tp, tr, passed, broke = {}, 0, 0.0, 0.0, 0, []
+    for name, (ok, _, dt), (rok, err, drt) in ivm:
+        for sev, code in FINDING.findall(err):
+            found.setdefault(f"{sev}[{code}]", []).append(name)
+        if not ok:
+            left_out += 1
+            print(f"{label}: {name}: left out (fails without the probe)", flush=True)
+            continue
+        if rok:
+            passed += 1
+            tp, tr = tp + dt, tr + drt
+        else:
+            broke.append(f"{label}: {name}")
+        print(f"{label}: {name}: {'pass' if rok else 'FAILS under record'}; {len(FINDING.findall(err))} violations; "
+              f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
+    e = sum(len(v) for k, v in found.items() if k.startswith("error"))
+    w = sum(len(v) for k, v in found.items() if k.startswith("warning"))
+    r = tr / tp if tp else float("nan")
+    row = (f"| {label}: its tests/*.js | {len(ivm)} | {left_out} | {passed} of {len(ivm) - left_out} | {e} | {w} | "
+           f"{r:.2f}x ({tr:.1f} s / {tp:.1f} s) |")
+    notes = [f"  {label}: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v))[:8])}"
+             f"{' ...' if len(set(v)) > 8 else ''}" for k, v in sorted(found.items())]
+    return row, notes, broke
+
+
 def official_nodes(build):
     """The official node binaries of the build's version matrix: (Node major, V8, path)."""
     rows = []
@@ -176,19 +231,19 @@ def official_nodes(build):
     return rows
 
 
-def worker_suite(label, node, isoreplay, tests, root, timeout):
+def worker_suite(label, node, isoreplay, tests, root, timeout, env=None):
     """Node's worker tests on one node, plain and recorded: a table row, notes on the
     violations, the tests that broke under record, and the errors found."""
     plain_fail, broke, ran, found_by = [], [], [], {}
     t_plain = t_rec = 0.0
     for test in tests:
         args = [*flags_of(test), str(test)]
-        rc, _, dt = run([str(node), *args], root, timeout)
+        rc, _, dt = run([str(node), *args], root, timeout, env)
         if rc != 0:
             plain_fail.append(test.name)
             print(f"{label}: {test.name}: left out (fails without the probe: {rc})", flush=True)
             continue
-        rrc, out, drt = run([str(isoreplay), "record", "--", str(node), *args], root, timeout)
+        rrc, out, drt = run([str(isoreplay), "record", "--", str(node), *args], root, timeout, env)
         m = SUMMARY.search(out)
         found = FINDING.findall(out)
         for sev, code in found:
@@ -219,7 +274,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--nodes", default="18,22,24,26",
                     help="which nodes run the worker tests: 18 is Debian's (preload), the others the matrix's (uprobes)")
-    ap.add_argument("--isolated-vm-repo", type=Path, help="a checkout of laverdet/isolated-vm at tag v5.0.4")
+    ap.add_argument("--isolated-vm-repo", type=Path, help="a clone of laverdet/isolated-vm with its tags")
     a = ap.parse_args()
     wanted = set(a.nodes.split(","))
     bindir = PROJECT / "build" / a.build / "bin"
@@ -232,44 +287,37 @@ def main():
     root = unpack_tests(fetch_source(cache), cache)
     tests = sorted(p for p in (root / "test" / "parallel").glob("test-worker*.js") if a.only in p.name)
     table, notes, broke, n_err = [], [], [], 0
-    suites = [("Debian node 18 (libnode 10.2, preload)", node)] if "18" in wanted else []
-    suites += [(f"node {major} (V8 {v8.rsplit('.', 2)[0]}, uprobes)", path)
+    suites = [("Debian node 18 (libnode 10.2, preload)", node, None)] if "18" in wanted else []
+    # Node 18's test/common fails every test on a newer node for its new globals
+    # (`navigator`): its own switch turns that check off.
+    newer = dict(os.environ, NODE_TEST_KNOWN_GLOBALS="0")
+    suites += [(f"node {major} (V8 {v8.rsplit('.', 2)[0]}, uprobes)", path, newer)
                for major, v8, path in official_nodes(a.build) if major in wanted]
-    for label, path in suites:
-        row, more, b, e = worker_suite(label, path, isoreplay, tests, root, a.timeout)
+    for label, path, env in suites:
+        row, more, b, e = worker_suite(label, path, isoreplay, tests, root, a.timeout, env)
         table.append(row)
         notes += more
         broke += [f"{label}: {t}" for t in b]
         n_err += e
     ivm_broke = []
     if a.isolated_vm_repo:
-        run_dir = build_isolated_vm(PROJECT / "build" / "_v8" / "isolated-vm", PROJECT / "build" / "_v8" / "root" / "usr")
-        ivm = ivm_suite(a.isolated_vm_repo.resolve(), run_dir, node, isoreplay, a.timeout, a.only)
-        ivm_found, left_out, tp, tr, passed = {}, 0, 0.0, 0.0, 0
-        for name, (ok, _, dt), (rok, err, drt) in ivm:
-            for sev, code in FINDING.findall(err):
-                ivm_found.setdefault(f"{sev}[{code}]", []).append(name)
-            if not ok:
-                left_out += 1
-                print(f"isolated-vm {name}: left out (fails without the probe)", flush=True)
-                continue
-            if rok:
-                passed += 1
-                tp, tr = tp + dt, tr + drt
-            else:
-                ivm_broke.append(name)
-            print(f"isolated-vm {name}: {'pass' if rok else 'FAILS under record'}; {len(FINDING.findall(err))} violations; "
-                  f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
-        e = sum(len(v) for k, v in ivm_found.items() if k.startswith("error"))
-        w = sum(len(v) for k, v in ivm_found.items() if k.startswith("warning"))
-        r = tr / tp if tp else float("nan")
-        table.append(f"| isolated-vm 5.0.4 on Debian node 18 (preload): its tests/*.js | {len(ivm)} | {left_out} | "
-                     f"{passed} of {len(ivm) - left_out} | {e} | {w} | {r:.2f}x ({tr:.1f} s / {tp:.1f} s) |")
-        notes += [f"  isolated-vm: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v))[:8])}{' ...' if len(set(v)) > 8 else ''}"
-                  for k, v in sorted(ivm_found.items())]
+        repo = a.isolated_vm_repo.resolve()
+        v8dir = PROJECT / "build" / "_v8"
+        nodes = {major: path for major, _v8, path in official_nodes(a.build)}
+        suites = [("isolated-vm 5.0.4 on Debian node 18 (preload)", "v5.0.4", node,
+                   lambda: build_isolated_vm(v8dir / "isolated-vm", v8dir / "root" / "usr"))]
+        if "24" in nodes:
+            suites.append(("isolated-vm 6.1.2 on node 24 (uprobes)", "v6.1.2", nodes["24"],
+                           lambda: stage_isolated_vm_6(v8dir / "isolated-vm-6.1.2")))
+        for label, tag, ivm_node, stage in suites:
+            tests_dir = ivm_tests(repo, tag, v8dir / f"isolated-vm-tests-{tag}")
+            row, more, b = ivm_rows(label, ivm_suite(tests_dir, stage(), ivm_node, isoreplay, a.timeout, a.only))
+            table.append(row)
+            notes += more
+            ivm_broke += b
     else:
-        print("isolated-vm: left out: its tests are not in the npm package; pass --isolated-vm-repo DIR, a checkout "
-              "of laverdet/isolated-vm at tag v5.0.4")
+        print("isolated-vm: left out: its tests are not in the npm package; pass --isolated-vm-repo DIR, a clone "
+              "of laverdet/isolated-vm with its tags (v5.0.4, v6.1.2)")
     print()
     print("| program | tests | fail without the probe (left out) | pass with the probe | errors | warnings | wall time with / without |")
     print("|---|---|---|---|---|---|---|")
