@@ -128,21 +128,41 @@ TEST(RecordUprobes, ANodeStartedByTheRecordedOneIsNamedAndExitStatusAndSignalsPa
   EXPECT_EQ("", Leftovers());
 }
 
-TEST(RecordUprobes, ProbesLeftByAKilledIsoreplayAreSweptByTheNextRecording) {
+// The probes' group is named after the reader process that owns them: gone with it.
+std::string GroupOwners(const std::string& events) {
+  std::string owners;
+  std::istringstream in(events);
+  for (std::string line; std::getline(in, line);) {
+    size_t at = line.find(":isoreplay_");
+    if (at != std::string::npos) owners += " " + std::to_string(std::atoi(line.c_str() + at + 11));
+  }
+  return owners;
+}
+
+TEST(RecordUprobes, ProbesLeftByAKilledRecordingAreSweptByTheNextOne) {
   NEED_ROOT_AND_RUNTIMES();
   const Runtime rt = Runtimes().front();
+  std::string before = GroupOwners(ReadFile("/sys/kernel/tracing/uprobe_events"));
   pid_t pid = testutil::Spawn({"record", "--", rt.node, "-e", "setTimeout(() => {}, 20000)"}, Path("killed.out"));
-  std::string group = ":isoreplay_" + std::to_string(pid) + "/";
-  for (int i = 0; i < 100 && ReadFile("/sys/kernel/tracing/uprobe_events").find(group) == std::string::npos; i++)
-    usleep(50000);
-  kill(pid, SIGKILL);  // no chance to clean up
+  pid_t reader = 0;  // the group that was not there before: this recording's
+  for (int i = 0; i < 100 && !reader; i++) {
+    std::istringstream now(GroupOwners(ReadFile("/sys/kernel/tracing/uprobe_events")));
+    for (std::string owner; now >> owner;)
+      if (before.find(" " + owner) == std::string::npos && kill(std::atoi(owner.c_str()), 0) == 0) reader = std::atoi(owner.c_str());
+    if (!reader) usleep(50000);
+  }
+  ASSERT_NE(0, reader);
+  kill(reader, SIGKILL);  // the whole recording, as a CI timeout kills it: no chance to clean up
+  kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
+  std::string group = ":isoreplay_" + std::to_string(reader) + "/";
+  for (int i = 0; i < 100 && kill(reader, 0) == 0; i++) usleep(20000);  // reaped by init
   ASSERT_NE(std::string::npos, Leftovers().find(group)) << Leftovers();
   Cli r = RunCli("record -- " + rt.node + " -e 1");
   EXPECT_EQ(0, r.status) << r.out;
-  EXPECT_EQ(std::string::npos, Leftovers().find(group)) << Leftovers();
+  EXPECT_EQ(std::string::npos, ReadFile("/sys/kernel/tracing/uprobe_events").find(group));
   struct stat st;
-  EXPECT_NE(0, stat(("/sys/kernel/tracing/instances/isoreplay-" + std::to_string(pid)).c_str(), &st));
+  EXPECT_NE(0, stat(("/sys/kernel/tracing/instances/isoreplay-" + std::to_string(reader)).c_str(), &st));
   system("pkill -KILL -f 'setTimeout\\(\\(\\) => \\{\\}, 20000\\)'");  // the orphaned program
 }
 

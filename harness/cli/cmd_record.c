@@ -324,7 +324,7 @@ int cmd_record(int argc, char **argv) {
   if (json) t.found = json_array();
   int status = follow(pipefd[0], pid, &t, quiet, u);
   close(pipefd[0]);
-  if (u && rec_uprobe_finish(u)) fprintf(stderr, "isoreplay record: the trace reader failed: the recording is incomplete\n");
+  if (u && !t.ended) fprintf(stderr, "isoreplay record: the trace reader failed: the recording is incomplete\n");
 
   strbuf cmdline = {0}, scn = {0};
   for (char **a = prog; *a; a++) sb_printf(&cmdline, "%s%s", a == prog ? "" : " ", *a);

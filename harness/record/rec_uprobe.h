@@ -12,19 +12,17 @@
 #include "v8_symbols.h"
 
 typedef struct rec_uprobe {
-  up_session session;
-  pid_t reader;     /* the reader process */
+  pid_t reader;     /* the reader process: it owns the session */
   int stop_fd;      /* closed when the program has ended: the reader drains and stops */
 } rec_uprobe;
 
-/* Probes binary for process pid (started, and held before its exec until this returns)
- * and starts the reader, which writes log_path and the report pipe report_fd. 0, or -1
- * with err, nothing left behind. */
+/* Starts the reader, which probes binary for process pid (started, and held before its
+ * exec until this returns) and writes log_path and the report pipe report_fd. 0 once the
+ * probes are in place, or -1 with err (ISO_ERR_INPUT: not root), nothing left behind. */
 int rec_uprobe_start(rec_uprobe *u, const char *binary, const v8_symbols *syms, pid_t pid, const char *log_path,
                      int report_fd, iso_err *err);
-/* The program has ended: the reader reads what is left and stops. */
+/* The program has ended: the reader reads what is left, closes the report (its "E"
+ * line says it finished; without it, it failed), and removes the probes on its own time. */
 void rec_uprobe_program_ended(rec_uprobe *u);
-/* Waits for the reader and removes the probes. 0, or -1 when the reader failed. */
-int rec_uprobe_finish(rec_uprobe *u);
 
 #endif
