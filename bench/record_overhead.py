@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """record_overhead.py — what `isoreplay record` costs a program, per call: a tight loop of
-Isolate::Enter + Isolate::Exit in a small libnode embedder (v8probe/testprograms/
-pool_embedder bench N), timed by the program itself, plain and under record, in one run.
-Prints the nanoseconds per pair, side by side, and the ratio beside its target (1.3x).
+Isolate::Enter + Isolate::Exit timed by the program itself, plain and under record, in one
+run, each way: the preload in a small libnode embedder (v8probe/testprograms/pool_embedder
+bench N), uprobes in the same loop as an addon of each official node of the build
+(testprograms/*/pool_addon.node: bench(N)). Prints the nanoseconds per pair, side by side,
+and the ratio beside its target (1.3x).
 
     /usr/bin/python3 bench/record_overhead.py [--build default] [--pairs N] [--rounds R]"""
 import argparse
@@ -17,7 +19,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def per_pair(cmd):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"ns per Enter\+Exit pair: ([0-9.]+)", out).group(1))
+    m = re.search(r"ns per Enter\+Exit pair: ([0-9.]+)", out) or re.search(r"^([0-9.]+)$", out, re.M)
+    return float(m.group(1))
+
+
+def medians(prog, cli, rounds):
+    plain, rec = [], []
+    for _ in range(rounds):  # interleaved, so a noisy moment hits both
+        plain.append(per_pair(prog))
+        rec.append(per_pair([str(cli), "record", "--quiet", "--", *prog]))
+    return statistics.median(plain), statistics.median(rec)
 
 
 def main():
@@ -31,15 +42,16 @@ def main():
     for f in (prog, cli):
         if not f.exists():
             sys.exit(f"record_overhead: {f} is missing: build the {a.build} preset")
-    plain, rec = [], []
-    for _ in range(a.rounds):  # interleaved, so a noisy moment hits both
-        plain.append(per_pair([str(prog), "bench", str(a.pairs)]))
-        rec.append(per_pair([str(cli), "record", "--quiet", "--", str(prog), "bench", str(a.pairs)]))
-    p, r = statistics.median(plain), statistics.median(rec)
-    print(f"record_overhead: {a.rounds} rounds of {a.pairs} Enter+Exit pairs, medians")
-    print(f"  plain libnode    {p:8.1f} ns per pair")
-    print(f"  under record     {r:8.1f} ns per pair")
-    print(f"  ratio            {r / p:8.2f}x   (target <= 1.3x)")
+    rows = [("preload, libnode 10.2", *medians([str(prog), "bench", str(a.pairs)], cli, a.rounds))]
+    addons = build / "testprograms" / "pool_addons.tsv"
+    for line in addons.read_text().splitlines() if addons.exists() else []:
+        v8, node, addon = line.split("\t")
+        js = f"console.log(require({addon!r}).bench({a.pairs}))"
+        rows.append((f"uprobes, node V8 {v8.rsplit('.', 2)[0]}", *medians([node, "-e", js], cli, a.rounds)))
+    print(f"record_overhead: {a.rounds} rounds of {a.pairs} Enter+Exit pairs, medians, ns per pair")
+    print(f"  {'way':24} {'plain':>9} {'recorded':>10} {'ratio':>8}   target <= 1.3x")
+    for way, p, r in rows:
+        print(f"  {way:24} {p:9.1f} {r:10.1f} {r / p:7.2f}x")
 
 
 if __name__ == "__main__":
