@@ -21,6 +21,7 @@ Exits 1 when a test that passes plainly fails under record, or record finds an e
 The source tarball comes from Debian's deb-src (a private apt list under the build tree:
 the system's apt configuration is not touched) and is cached in build/_v8/node-src."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -105,6 +106,19 @@ def isoreplay_lines_out(stderr):
     return "".join(keep)
 
 
+def libuv_headers(cache):
+    """libuv's headers (Debian keeps them out of libnode-dev): libuv1-dev, apt-get
+    downloaded and unpacked in cache/uv, never installed. Returns the include directory."""
+    include = cache / "uv" / "usr" / "include"
+    if not (include / "uv.h").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["apt-get", "download", "libuv1-dev"], cwd=cache, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        deb = sorted(cache.glob("libuv1-dev_*.deb"))[0]
+        subprocess.run(["dpkg", "-x", str(deb), str(cache / "uv")], check=True)
+    return include
+
+
 def build_isolated_vm(cache, headers):
     """isolated-vm 5.0.4 from npm, built against Debian's node 18 headers (and libuv's,
     which Debian keeps apart); its module and JS entry staged in cache/run."""
@@ -115,11 +129,7 @@ def build_isolated_vm(cache, headers):
     if not (cache / "package").is_dir():
         subprocess.run(["npm", "pack", "isolated-vm@5.0.4"], cwd=cache, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["tar", "xzf", "isolated-vm-5.0.4.tgz"], cwd=cache, check=True)
-    if not (cache / "uv" / "usr" / "include" / "uv.h").exists():
-        subprocess.run(["apt-get", "download", "libuv1-dev"], cwd=cache, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        deb = sorted(cache.glob("libuv1-dev_*.deb"))[0]
-        subprocess.run(["dpkg", "-x", str(deb), str(cache / "uv")], check=True)
+    libuv_headers(cache)
     built = cache / "package" / "build" / "Release" / "isolated_vm.node"
     if not built.exists():
         node_gyp(cache, headers)
@@ -218,6 +228,43 @@ def ivm_rows(label, ivm):
     return row, notes, broke
 
 
+def build_embedtest(root, cache, headers):
+    """Node's test/embedding/embedtest.cc (Debian's nodejs 18 source), built against Debian's
+    libnode 10.2 and libuv's headers (libuv_headers(cache))."""
+    out = root.parent / "embedtest"
+    if out.exists():
+        return out
+    if not (root / "test" / "embedding" / "embedtest.cc").exists():
+        with tarfile.open(sorted(root.parent.glob("nodejs_*.orig.tar.xz"))[0]) as tar:
+            top = root.name
+            tar.extractall(root.parent, members=[m for m in tar.getmembers()
+                                                 if m.name.startswith(f"{top}/test/embedding/")])
+    lib = headers / "lib" / "x86_64-linux-gnu"
+    subprocess.run(["g++", "-std=c++17", "-O1", "-w", "-o", str(out), str(root / "test" / "embedding" / "embedtest.cc"),
+                    f"-I{headers / 'include' / 'node'}", f"-I{libuv_headers(cache)}", f"-L{lib}", "-lnode",
+                    "-l:libuv.so.1", f"-Wl,-rpath,{lib}"], check=True)
+    return out
+
+
+def embedding_suite(root, embedtest, node, isoreplay, timeout):
+    """The cases of Node's test/embedding/test-embedding.js, each an embedtest run (through
+    debian-node, for libnode's builtins) plain and recorded: the same output and status."""
+    fixture = json.dumps(str(root / "test" / "fixtures" / "exit.js"))
+    cases = [(["console.log(42)"], "42", 0), (["console.log(embedVars.n\u00f6n_asc\u0131\u0131)"], None, 0),
+             (["throw new Error()"], None, 1), (["process.exitCode = 8"], None, 8),
+             ([f"require({fixture})", "92"], None, 92)]
+    env = dict(os.environ, ISOREPLAY_DEBIAN_NODE_EXEC=str(embedtest))
+    rows = []
+    for args, stdout, status in cases:
+        def one(cmd):
+            start = time.monotonic()
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, errors="replace")
+            ok = p.returncode == status and (stdout is None or p.stdout.strip() == stdout)
+            return ok, p.stderr, time.monotonic() - start
+        rows.append((" ".join(args)[:40], one([str(node), *args]), one([str(isoreplay), "record", "--", str(node), *args])))
+    return rows
+
+
 def official_nodes(build):
     """The official node binaries of the build's version matrix: (Node major, V8, path)."""
     rows = []
@@ -299,6 +346,13 @@ def main():
         notes += more
         broke += [f"{label}: {t}" for t in b]
         n_err += e
+    if "18" in wanted:  # Node's embedding test: an embedder of libnode, not node itself
+        embedtest = build_embedtest(root, PROJECT / "build" / "_v8" / "isolated-vm", PROJECT / "build" / "_v8" / "root" / "usr")
+        row, more, b = ivm_rows("Node 18's test/embedding (embedtest on libnode 10.2, preload)",
+                                embedding_suite(root, embedtest, node, isoreplay, a.timeout))
+        table.append(row.replace("its tests/*.js", "the cases of test-embedding.js"))
+        notes += more
+        broke += b
     ivm_broke = []
     if a.isolated_vm_repo:
         repo = a.isolated_vm_repo.resolve()
