@@ -250,7 +250,8 @@ def embedding_suite(root, embedtest, node, isoreplay, timeout):
     """The cases of Node's test/embedding/test-embedding.js, each an embedtest run (through
     debian-node, for libnode's builtins) plain and recorded: the same output and status."""
     fixture = json.dumps(str(root / "test" / "fixtures" / "exit.js"))
-    cases = [(["console.log(42)"], "42", 0), (["console.log(embedVars.n\u00f6n_asc\u0131\u0131)"], None, 0),
+    cases = [(["console.log(42)"], "42", 0), (["console.log(embedVars.n\u00f6n_asc\u0131\u0131)"],
+              "\U0001f3f3\ufe0f\u200d\U0001f308", 0),
              (["throw new Error()"], None, 1), (["process.exitCode = 8"], None, 8),
              ([f"require({fixture})", "92"], None, 92)]
     env = dict(os.environ, ISOREPLAY_DEBIAN_NODE_EXEC=str(embedtest))
