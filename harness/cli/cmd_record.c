@@ -4,7 +4,7 @@
  * Runs the program unmodified, observed one of two ways chosen from its executable: a
  * program that loads V8 from a shared library gets the recorder preloaded
  * (harness/record/interpose.c); one with V8 linked in and its symbols exported (the
- * official node binaries) is observed through uprobes (harness/record/rec_uprobe.c).
+ * official node binaries) is observed through uprobes (harness/record/rec_launch.c chooses).
  * Prints each violation the checker finds in it as it happens (on stderr: the program's
  * own stdout and stderr pass through untouched), then a summary, and writes what the
  * program did as a scenario (harness/record/rec_scenario.c). Exits with the program's
@@ -32,11 +32,10 @@
 #include "outfile.h"
 #include "rec_log.h"
 #include "rec_scenario.h"
-#include "rec_uprobe.h"
+#include "rec_launch.h"
 #include "report.h"
 #include "scenario.h"
 #include "strbuf.h"
-#include "v8_symbols.h"
 
 static volatile sig_atomic_t child_pid;
 
@@ -56,44 +55,6 @@ static int find_library(char *out, size_t n) {
   *slash = 0;
   snprintf(out, n, "%s/../lib/libisoreplay-record.so", exe);
   return access(out, R_OK);
-}
-
-/* The program, with the recorder preloaded (report_fd >= 0), or as it is, once the
- * command says go on hold_fd (the uprobes must be in place before it runs). */
-static _Noreturn void exec_program(char **argv, const char *lib, const char *log, int report_fd, int hold_fd) {
-  if (hold_fd >= 0) {
-    char go;
-    if (read(hold_fd, &go, 1) != 1) _exit(127);  /* the command could not set up: it says why */
-    close(hold_fd);
-  }
-  if (report_fd >= 0) {
-    char num[32];
-    snprintf(num, sizeof num, "%d", report_fd);
-    setenv(REC_ENV_REPORT, num, 1);
-    snprintf(num, sizeof num, "%d", (int)getpid());
-    setenv(REC_ENV_PID, num, 1);
-    setenv(REC_ENV_LOG, log, 1);
-    strbuf pre = {0};  /* the recorder is never instrumented: no sanitizer runtime with it */
-    sb_puts(&pre, lib);
-    const char *old = getenv("LD_PRELOAD");
-    if (old && *old) sb_printf(&pre, ":%s", old);
-    char *value = sb_take(&pre);
-    if (value) setenv("LD_PRELOAD", value, 1);
-  }
-  execvp(argv[0], argv);
-  fprintf(stderr, "isoreplay record: cannot run %s: %s\n", argv[0], strerror(errno));
-  _exit(127);
-}
-
-/* How the program's V8 calls can be seen, from its executable (a script's interpreter). */
-typedef enum way { WAY_PRELOAD, WAY_UPROBES, WAY_NONE } way;
-
-static way choose_way(const char *argv0, char *binary, size_t n, v8_symbols *syms) {
-  iso_err err = {0};
-  memset(syms, 0, sizeof *syms);
-  if (v8_program_binary(argv0, binary, n) || v8_symbols_read(binary, syms, &err)) return WAY_PRELOAD;
-  if (v8_symbols_find(syms, "_ZN2v87Isolate5EnterEv", 0)) return WAY_UPROBES;
-  return syms->imports_v8 ? WAY_PRELOAD : WAY_NONE;  /* NONE: V8 may still come by dlopen */
 }
 
 /* Splits a report line into its tab-separated fields (in place); returns how many. */
@@ -166,40 +127,51 @@ static void show(char *line, tally *t, int quiet) {
   }
 }
 
-/* Reads the recorder's lines until the program has ended and the pipe is drained (with
- * uprobes: until the reader, told the program ended, has closed it). */
-static int follow(int fd, pid_t pid, tally *t, int quiet, rec_uprobe *u) {
-  strbuf pending = {0};
-  int status = 0, done = 0, eof = 0;
-  int ended = (int)syscall(SYS_pidfd_open, pid, 0);  /* readable once the program ends (Linux 5.3) */
-  while (!eof) {
-    struct pollfd p[2] = {{fd, POLLIN, 0}, {ended, POLLIN, 0}};
-    int r = poll(p, done || ended < 0 ? 1 : 2, done && !u ? 0 : 100);
-    if (r > 0 && p[0].revents) {
-      char buf[8192];
-      ssize_t got = read(fd, buf, sizeof buf);
-      if (got > 0) {
-        sb_add(&pending, buf, (size_t)got);
-        char *start = pending.p, *nl;
-        while (start && (nl = memchr(start, '\n', pending.len - (size_t)(start - pending.p)))) {
-          *nl = 0;
-          show(start, t, quiet);
-          start = nl + 1;
-        }
-        size_t rest = pending.len - (size_t)(start - pending.p);
-        memmove(pending.p, start, rest);
-        pending.len = rest;
-        continue;
-      }
-      if (got == 0 || errno != EINTR) eof = 1;  /* every writer is gone (or the pipe failed) */
-    }
-    if (!done && waitpid(pid, &status, WNOHANG) == pid) done = 1;
-    if (done && u) rec_uprobe_program_ended(u);
-    if (done && !u && r <= 0) break;  /* drained: what the program started may hold the pipe on */
+/* The lines of one pipe read so far, each shown once whole: 1 when some came, -1 when
+ * none is there now, 0 at its end (or failure). */
+static int read_lines(int fd, strbuf *pending, tally *t, int quiet) {
+  char buf[8192];
+  ssize_t got = read(fd, buf, sizeof buf);
+  if (got < 0 && (errno == EINTR || errno == EAGAIN)) return -1;
+  if (got <= 0) return 0;
+  sb_add(pending, buf, (size_t)got);
+  char *start = pending->p, *nl;
+  while (start && (nl = memchr(start, '\n', pending->len - (size_t)(start - pending->p)))) {
+    *nl = 0;
+    show(start, t, quiet);
+    start = nl + 1;
   }
-  if (!done) waitpid(pid, &status, 0);
+  size_t rest = pending->len - (size_t)(start - pending->p);
+  memmove(pending->p, start, rest);
+  pending->len = rest;
+  return 1;
+}
+
+/* Shows the reader's report and the program's facts until the program has ended and the
+ * reader, told so, has closed its report; returns the program's wait status. The facts
+ * pipe is drained, not waited for: what the program started may hold it on. */
+static int follow(rec_launch *l, tally *t, int quiet) {
+  strbuf report = {0}, facts = {0};
+  int status = 0, done = 0, open_report = 1, open_facts = l->facts_fd >= 0;
+  int ended = (int)syscall(SYS_pidfd_open, l->program, 0);  /* readable once the program ends (Linux 5.3) */
+  if (open_facts) fcntl(l->facts_fd, F_SETFL, O_NONBLOCK);
+  while (open_report) {
+    struct pollfd p[3] = {{l->report_fd, POLLIN, 0}, {ended, done ? -1 : POLLIN, 0}, {open_facts ? l->facts_fd : -1, POLLIN, 0}};
+    if (poll(p, 3, ended < 0 && !done ? 100 : -1) < 0 && errno != EINTR) break;
+    if (p[2].revents) open_facts = read_lines(l->facts_fd, &facts, t, quiet) != 0;
+    if (p[0].revents) open_report = read_lines(l->report_fd, &report, t, quiet) != 0;
+    if (!done && waitpid(l->program, &status, WNOHANG) == l->program) {
+      done = 1;
+      rec_reader_program_ended(&l->reader);
+    }
+  }
+  while (open_facts && read_lines(l->facts_fd, &facts, t, quiet) == 1) {
+  }
+  if (!done) waitpid(l->program, &status, 0);
   if (ended >= 0) close(ended);
-  sb_free(&pending);
+  waitpid(l->reader.pid, NULL, WNOHANG);
+  sb_free(&report);
+  sb_free(&facts);
   return status;
 }
 
@@ -270,70 +242,31 @@ int cmd_record(int argc, char **argv) {
     fprintf(stderr, "isoreplay record: the recorder library is missing (%s): build or install isoreplay whole\n", lib);
     return EXIT_INTERNAL;
   }
-  const char *tmp = getenv("TMPDIR");
-  char logpath[PATH_MAX];
-  snprintf(logpath, sizeof logpath, "%s/isoreplay-record-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  int logfd = mkstemp(logpath);
-  int pipefd[2];
-  if (logfd < 0 || pipe2(pipefd, O_CLOEXEC)) {
-    fprintf(stderr, "isoreplay record: cannot create the recording's files: %s\n", strerror(errno));
-    return EXIT_INTERNAL;
-  }
-  close(logfd);
   char **prog = argv + optind;
-  char binary[PATH_MAX];
-  v8_symbols syms;
-  way how = choose_way(prog[0], binary, sizeof binary, &syms);
-  int hold[2] = {-1, -1};
-  if (how == WAY_UPROBES && pipe2(hold, O_CLOEXEC)) how = WAY_PRELOAD;  /* reported below as unseen */
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "isoreplay record: cannot start %s: %s\n", prog[0], strerror(errno));
-    unlink(logpath);
-    return EXIT_INTERNAL;
+  rec_launch l;
+  if (rec_launch_start(&l, prog, lib, &err)) {
+    fprintf(stderr, "isoreplay record: %s\n", err.msg);
+    return err.kind == ISO_ERR_INPUT ? EXIT_USAGE : EXIT_INTERNAL;
   }
-  if (pid == 0) {
-    if (hold[1] >= 0) close(hold[1]);  /* a failed set-up closes the command's end: EOF */
-    int w = how == WAY_UPROBES ? -1 : dup(pipefd[1]);  /* without close-on-exec: the program inherits it */
-    exec_program(prog, lib, logpath, w, hold[0]);
-  }
-  rec_uprobe up, *u = NULL;
-  if (how == WAY_UPROBES) {
-    close(hold[0]);
-    if (rec_uprobe_start(&up, binary, &syms, pid, logpath, pipefd[1], &err)) {
-      close(hold[1]);  /* the program never runs */
-      waitpid(pid, NULL, 0);
-      fprintf(stderr, "isoreplay record: %s\n", err.msg);
-      unlink(logpath);
-      v8_symbols_free(&syms);
-      return err.kind == ISO_ERR_INPUT ? EXIT_USAGE : EXIT_INTERNAL;
-    }
-    u = &up;
-    if (write(hold[1], "g", 1) != 1) kill(pid, SIGKILL);
-    close(hold[1]);
-  }
-  v8_symbols_free(&syms);
-  child_pid = pid;
+  child_pid = l.program;
   struct sigaction sa = {0};
   sa.sa_handler = pass_on;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
-  close(pipefd[1]);
   tally t = {0};
   if (json) t.found = json_array();
-  int status = follow(pipefd[0], pid, &t, quiet, u);
-  close(pipefd[0]);
-  if (u && !t.ended) fprintf(stderr, "isoreplay record: the trace reader failed: the recording is incomplete\n");
+  int status = follow(&l, &t, quiet);
+  if (!t.ended) fprintf(stderr, "isoreplay record: the recording's reader failed: the recording is incomplete\n");
 
   strbuf cmdline = {0}, scn = {0};
   for (char **a = prog; *a; a++) sb_printf(&cmdline, "%s%s", a == prog ? "" : " ", *a);
   rec_summary sum;
-  int failed = rec_scenario_write(logpath, cmdline.p ? cmdline.p : prog[0], &scn, &sum, &err);
+  int failed = rec_scenario_write(l.log_path, cmdline.p ? cmdline.p : prog[0], &scn, &sum, &err);
   if (!failed && WIFSIGNALED(status))  /* no exit: nothing ended the threads in the recording */
     sb_printf(&scn, "# the program was killed by SIG%s after its last call above: its threads never ended, so a\n"
                     "# replay that ends them here raises what the program never reached\n", sigabbrev_np(WTERMSIG(status)));
-  unlink(logpath);
+  rec_launch_end(&l);
   if (failed) fprintf(stderr, "isoreplay record: %s\n", err.msg);
   else {
     fprintf(stderr, "isoreplay record: %ld V8 call%s on %ld thread%s, %ld isolate%s: %ld error%s, %ld warning%s", sum.calls,
@@ -341,10 +274,10 @@ int cmd_record(int argc, char **argv) {
             t.errors, t.errors == 1 ? "" : "s", t.warnings, t.warnings == 1 ? "" : "s");
     if (t.infos) fprintf(stderr, ", %ld left at the process's exit (information)", t.infos);
     fputs("\n", stderr);
-    if (!sum.calls && !t.v8_in_executable && !t.bystanders && how == WAY_NONE)
+    if (!sum.calls && !t.v8_in_executable && !t.bystanders && l.way == REC_WAY_NONE)
       fprintf(stderr, "isoreplay record: no V8 call was seen: %s neither exports V8's API nor loads it from a shared "
                       "library; if V8 is linked into it with its symbols stripped (as in Deno), its calls cannot be "
-                      "observed\n", binary);
+                      "observed\n", l.binary);
     else if (!sum.calls && !t.v8_in_executable && !t.bystanders)
       fprintf(stderr, "isoreplay record: no V8 call was seen: the program does not load V8 from a shared library "
                       "(libnode.so, libv8.so) nor export it (the official node), or made none\n");

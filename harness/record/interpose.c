@@ -3,38 +3,46 @@
  * It defines the V8 API calls that matter to isolate lifetimes under their C++ symbol
  * names, so a program that takes V8 from a shared library (Debian's libnode.so.108, a
  * libv8.so) calls these first. Each one calls the real function (dlsym(RTLD_NEXT)) and
- * feeds the call, in one global order taken under a lock, to the same checker the replay
- * uses. A violation goes at once to the command's pipe (REC_ENV_REPORT) with the thread
- * and the program's stack; every call goes to the log (rec_log.h) that the command turns
- * into a scenario. No V8 header: the symbols' arguments are plain pointers. Only the
- * process named by REC_ENV_PID records; programs it starts pass through. */
+ * appends the call to the ring the command reads (rec_ring.h): one atomic add and one
+ * cache line per call, no lock, nothing formatted. The checker runs in the command's
+ * reader, not here. No V8 header: the symbols' arguments are plain pointers. Only the
+ * process named by REC_ENV_PID records; programs it starts pass through and say so. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "checker.h"
-#include "rec_core.h"
 #include "rec_log.h"
-#include "rec_sink.h"
+#include "rec_ring.h"
 
 /* The V8 API this library stands in for: the only symbols it exports. */
 #define V8_API __attribute__((visibility("default")))
+/* Thread-locals in the static TLS block: no __tls_get_addr on the hot path. */
+#define FAST_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static int active;              /* this process records (set once, before any thread) */
+static rec_ring *ring;          /* set once, before any thread: this process records */
+static int report_fd = -1;      /* the command's pipe, for facts (a bystander, V8 linked in) */
 static int bystander;           /* a program the recorded one started: says so at its first call */
-static pthread_key_t end_key;   /* its destructor tells the checker the thread ended */
-static _Thread_local int my_number = -1;  /* rec_core's number of this thread */
-static _Thread_local int in_v8;   /* inside New, Initialize, Dispose, Context::New: the calls
-                                     V8 makes itself meanwhile (it enters the isolate it sets
-                                     up) are not the program's */
-static _Thread_local int run_delegates;  /* Script::Run(ctx) calling Run(ctx, options) */
+static pthread_key_t end_key;   /* its destructor says the thread ended */
+static FAST_TLS int registered; /* this thread's REC_EV_THREAD is out */
+static FAST_TLS int32_t my_tid;
+static FAST_TLS uint64_t free_below; /* the ring's tail + slots, as this thread last read it */
+static FAST_TLS int in_v8;      /* inside New, Initialize, Dispose, Context::New: the calls V8
+                                   makes itself meanwhile (it enters the isolate it sets up)
+                                   are not the program's */
+static FAST_TLS int run_delegates;  /* Script::Run(ctx) calling Run(ctx, options) */
 
 /* The real function behind a symbol this library defines. */
 static void *real(const char *symbol) {
@@ -49,15 +57,50 @@ static void *real(const char *symbol) {
 #define REAL(ret, params, sym) \
   static ret(*fn) params;      \
   if (!fn) *(void **)&fn = real(sym)
+/* The program's return address into the call being made. */
+#define CALLER ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
-/* The calling thread's number, registered at its first V8 call (mu held). */
-static int self(void) {
-  if (my_number >= 0) return my_number;
-  char os[17] = {0};
-  prctl(PR_GET_NAME, os);
-  my_number = rec_core_thread(gettid(), os);
-  if (my_number >= 0) pthread_setspecific(end_key, &my_number);  /* any non-NULL value */
-  return my_number;
+/* A fact for the command: "I\tKIND\tTEXT" on the report pipe. */
+static void say(const char *kind, const char *text) {
+  char line[640];
+  int n = snprintf(line, sizeof line, "I\t%s\t%s\n", kind, text);
+  if (report_fd >= 0 && n > 0 && write(report_fd, line, (size_t)n) < 0) {
+    /* the command is gone */
+  }
+}
+
+/* The next slot, claimed; waits while the ring is full and the reader lives. NULL when
+ * the reader is gone (the event is counted lost). */
+static rec_event *claim(uint64_t *seq) {
+  *seq = __atomic_fetch_add(&ring->head, 1, __ATOMIC_RELAXED);
+  if (*seq < free_below) return &ring->slots[*seq & (REC_RING_SLOTS - 1)];  /* the tail's line stays the reader's */
+  for (unsigned spins = 0; *seq - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >= REC_RING_SLOTS; spins++) {
+    if (spins < 64) {
+      sched_yield();
+      continue;
+    }
+    if (kill((pid_t)ring->reader, 0) && errno == ESRCH) {
+      __atomic_fetch_add(&ring->lost, 1, __ATOMIC_RELAXED);
+      return NULL;
+    }
+    nanosleep(&(struct timespec){0, 100000}, NULL);
+  }
+  free_below = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) + REC_RING_SLOTS;
+  return &ring->slots[*seq & (REC_RING_SLOTS - 1)];
+}
+
+static void put(uint16_t kind, uint16_t call, uint64_t a, uint64_t b, uint64_t caller, const char *name) {
+  uint64_t seq;
+  rec_event *e = claim(&seq);
+  if (!e) return;
+  e->kind = kind;
+  e->call = call;
+  e->tid = my_tid;
+  e->a = a;
+  e->b = b;
+  e->caller = caller;
+  if (name) memcpy(e->name, name, sizeof e->name);
+  __atomic_store_n(&e->ready, seq + 1, __ATOMIC_RELEASE);
 }
 
 /* A process the recorded program started calls V8: record cannot check it (one checker
@@ -68,83 +111,69 @@ static void say_bystander(void) {
   snprintf(text, sizeof text, "process %ld (%s), started by the recorded program, calls V8 too: its calls are not "
            "recorded (one process per recording): record that program directly", (long)getpid(),
            program_invocation_short_name);
-  rec_report_info("bystander", text);
+  say("bystander", text);
 }
 
-/* Takes the lock and says whether to record this call: the thread's number, or -1. */
-static int begin(void) {
-  if (!active) {
+/* Whether to record this call; the thread's first recorded call announces it. */
+static int recording(void) {
+  if (!ring) {
     if (bystander) say_bystander();
-    return -1;
+    return 0;
   }
-  if (in_v8) return -1;
-  pthread_mutex_lock(&mu);
-  int th = self();
-  if (th < 0) pthread_mutex_unlock(&mu);
-  return th;
-}
-static void end(void) { pthread_mutex_unlock(&mu); }
-
-/* One call on an isolate, fed before or after the real call by the wrapper. */
-static void on(ck_op op, const void *iso, const char *what) {
-  int th = begin();
-  if (th < 0) return;
-  rec_core_call(th, op, iso, what);
-  end();
+  if (in_v8) return 0;
+  if (!registered) {
+    registered = 1;
+    my_tid = gettid();
+    char name[24] = {0};
+    prctl(PR_GET_NAME, name);
+    put(REC_EV_THREAD, 0, 0, 0, 0, name);
+    pthread_setspecific(end_key, &registered);  /* any non-NULL value */
+  }
+  return 1;
 }
 
-/* After a call that changes the thread's current isolate: the real Isolate::GetCurrent()
- * beside the one a correct embedding would have (tls-divergence, as in a replay). mu held. */
-static void observe_locked(int th, const char *after) {
+static void emit(uint16_t call, const void *a, const void *b, uint64_t caller) {
+  if (recording()) put(REC_EV_CALL, call, (uint64_t)(uintptr_t)a, (uint64_t)(uintptr_t)b, caller, NULL);
+}
+
+/* Isolate::GetCurrent() after the thread's call: how V8 itself left its current isolate. */
+static void observe(void) {
   REAL(void *, (void), "_ZN2v87Isolate10GetCurrentEv");
-  rec_core_observe(th, fn(), after);
-}
-
-static void observe(const char *after) {
-  int th = begin();
-  if (th < 0) return;
-  observe_locked(th, after);
-  end();
-}
-
-/* A call fed after the real one, with the observation, under one lock: Enter, and Exit
- * (which hands nothing to another thread: feeding it after the call keeps the order). */
-static void on_after(ck_op op, const void *iso, const char *what, const char *after) {
-  int th = begin();
-  if (th < 0) return;
-  if (rec_core_call(th, op, iso, what)) observe_locked(th, after);
-  end();
-}
-
-/* A new isolate made by the program (Isolate::New, or Allocate + Initialize). */
-static void created(void *iso, int call, const char *what, const char *after) {
-  int th = begin();  /* none inside Isolate::New for its Initialize: New records it */
-  if (th < 0) return;
-  rec_core_new(th, iso, call, what);
-  observe_locked(th, after);
-  end();
+  if (recording()) put(REC_EV_OBSERVE, 0, (uint64_t)(uintptr_t)fn(), 0, 0, NULL);
 }
 
 /* ---- the V8 API ------------------------------------------------------------------- */
 
-/* A call on an isolate fed before the real one: void NAME(Isolate*) for SYM. */
-#define FEED_BEFORE(name, sym, op, what)  \
+/* A call on an isolate announced before the real one: void NAME(Isolate*) for SYM. */
+#define BEFORE(name, sym, call)             \
   V8_API void name(void *iso) __asm__(sym); \
-  void name(void *iso) {                   \
-    REAL(void, (void *), sym);             \
-    on(op, iso, what);                     \
-    fn(iso);                               \
+  void name(void *iso) {                    \
+    REAL(void, (void *), sym);              \
+    emit(call, iso, NULL, CALLER);          \
+    fn(iso);                                \
   }
 
-/* A Locker's or an Unlocker's destructor (V8 defines both D1 and D2): a release is fed
- * before the real unlock, a relock after the real one. */
-#define SCOPE_END(name, sym, op, what, before) \
-  V8_API void name(void *scope) __asm__(sym);  \
-  void name(void *scope) {                     \
-    REAL(void, (void *), sym);                 \
-    if (before) scope_end(op, scope, what);    \
-    fn(scope);                                 \
-    if (!(before)) scope_end(op, scope, what); \
+/* A disposal: announced before, V8's own calls inside left out, observed after. */
+#define DISPOSAL(name, sym, call)           \
+  V8_API void name(void *iso) __asm__(sym); \
+  void name(void *iso) {                    \
+    REAL(void, (void *), sym);              \
+    emit(call, iso, NULL, CALLER);          \
+    in_v8++;                                \
+    fn(iso);                                \
+    in_v8--;                                \
+    observe();                              \
+  }
+
+/* A Locker's or an Unlocker's destructor (V8 defines both D1 and D2): a release is
+ * announced before the real unlock, a relock after the real one. */
+#define SCOPE_END(name, sym, call, before)      \
+  V8_API void name(void *scope) __asm__(sym);   \
+  void name(void *scope) {                      \
+    REAL(void, (void *), sym);                  \
+    if (before) emit(call, scope, NULL, CALLER); \
+    fn(scope);                                  \
+    if (!(before)) emit(call, scope, NULL, CALLER); \
   }
 
 V8_API void *rec_isolate_new(const void *params) __asm__("_ZN2v87Isolate3NewERKNS0_12CreateParamsE");
@@ -153,7 +182,8 @@ void *rec_isolate_new(const void *params) {
   in_v8++;
   void *iso = fn(params);
   in_v8--;
-  created(iso, REC_CALL_NEW, "v8::Isolate::New", "after v8::Isolate::New");
+  emit(REC_EV_NEW, iso, NULL, CALLER);
+  observe();
   return iso;
 }
 
@@ -163,94 +193,70 @@ void rec_isolate_initialize(void *iso, const void *params) {
   in_v8++;
   fn(iso, params);
   in_v8--;
-  created(iso, REC_CALL_ALLOCATE_INITIALIZE, "v8::Isolate::Initialize", "after v8::Isolate::Initialize");
+  emit(REC_EV_INITIALIZE, iso, NULL, CALLER);  /* none inside Isolate::New: New records it */
+  observe();
 }
 
-V8_API void rec_isolate_dispose(void *iso) __asm__("_ZN2v87Isolate7DisposeEv");
-void rec_isolate_dispose(void *iso) {
-  REAL(void, (void *), "_ZN2v87Isolate7DisposeEv");
-  on(CK_DISPOSE, iso, "v8::Isolate::Dispose");
-  in_v8++;
-  fn(iso);
-  in_v8--;
-  observe("after v8::Isolate::Dispose");
-}
+DISPOSAL(rec_isolate_dispose, "_ZN2v87Isolate7DisposeEv", REC_EV_DISPOSE)
 
 /* V8 13 and later: Dispose's first half (Node's MultiIsolatePlatform::DisposeIsolate). */
-V8_API void rec_isolate_deinitialize(void *iso) __asm__("_ZN2v87Isolate12DeinitializeEv");
-void rec_isolate_deinitialize(void *iso) {
-  REAL(void, (void *), "_ZN2v87Isolate12DeinitializeEv");
-  on(CK_DISPOSE, iso, "v8::Isolate::Deinitialize");
-  in_v8++;
-  fn(iso);
-  in_v8--;
-  observe("after v8::Isolate::Deinitialize");
-}
+DISPOSAL(rec_isolate_deinitialize, "_ZN2v87Isolate12DeinitializeEv", REC_EV_DEINITIALIZE)
 
+/* Enter makes the isolate V8's current one, always: the reader observes that itself. */
 V8_API void rec_isolate_enter(void *iso) __asm__("_ZN2v87Isolate5EnterEv");
 void rec_isolate_enter(void *iso) {
   REAL(void, (void *), "_ZN2v87Isolate5EnterEv");
   fn(iso);
-  on_after(CK_ENTER, iso, "v8::Isolate::Enter", "after v8::Isolate::Enter");
+  emit(REC_EV_ENTER, iso, NULL, CALLER);
 }
 
+/* Exit hands nothing to another thread: announcing it after the call keeps the order,
+ * and carries what V8's current isolate became (b). */
 V8_API void rec_isolate_exit(void *iso) __asm__("_ZN2v87Isolate4ExitEv");
 void rec_isolate_exit(void *iso) {
   REAL(void, (void *), "_ZN2v87Isolate4ExitEv");
+  static void *(*current)(void);
+  if (!current) *(void **)&current = real("_ZN2v87Isolate10GetCurrentEv");
   fn(iso);
-  on_after(CK_EXIT, iso, "v8::Isolate::Exit", "after v8::Isolate::Exit");
+  emit(REC_EV_EXIT_ISOLATE, iso, current(), CALLER);
 }
 
-FEED_BEFORE(rec_terminate, "_ZN2v87Isolate18TerminateExecutionEv", CK_TERMINATE, "v8::Isolate::TerminateExecution")
+BEFORE(rec_terminate, "_ZN2v87Isolate18TerminateExecutionEv", REC_EV_TERMINATE)
 
-FEED_BEFORE(rec_cancel_terminate, "_ZN2v87Isolate24CancelTerminateExecutionEv", CK_CANCEL_TERMINATE, "v8::Isolate::CancelTerminateExecution")
+BEFORE(rec_cancel_terminate, "_ZN2v87Isolate24CancelTerminateExecutionEv", REC_EV_CANCEL_TERMINATE)
 
 V8_API void rec_interrupt(void *iso, void *cb, void *data) __asm__("_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_");
 void rec_interrupt(void *iso, void *cb, void *data) {
   REAL(void, (void *, void *, void *), "_ZN2v87Isolate16RequestInterruptEPFvPS0_PvES2_");
-  on(CK_INTERRUPT, iso, "v8::Isolate::RequestInterrupt");
+  emit(REC_EV_INTERRUPT, iso, NULL, CALLER);
   fn(iso, cb, data);
 }
 
-FEED_BEFORE(rec_low_memory, "_ZN2v87Isolate21LowMemoryNotificationEv", CK_GC, "v8::Isolate::LowMemoryNotification")
+BEFORE(rec_low_memory, "_ZN2v87Isolate21LowMemoryNotificationEv", REC_EV_LOW_MEMORY)
 
-/* Locker and Unlocker: their constructors call Initialize(isolate); the destructors find
- * the isolate by the object's address. */
-static void scope_begin(ck_op op, void *scope, void *iso, const char *what) {
-  int th = begin();
-  if (th < 0) return;
-  rec_core_scope_begin(th, op, scope, iso, what);
-  end();
-}
-
-static void scope_end(ck_op op, void *scope, const char *what) {
-  int th = begin();
-  if (th < 0) return;
-  rec_core_scope_end(th, op, scope, what);
-  end();
-}
-
+/* Locker and Unlocker: their constructors call Initialize(isolate); the destructors are
+ * told apart by the object's address (the reader keeps the map). */
 V8_API void rec_locker_init(void *locker, void *iso) __asm__("_ZN2v86Locker10InitializeEPNS_7IsolateE");
 void rec_locker_init(void *locker, void *iso) {
   REAL(void, (void *, void *), "_ZN2v86Locker10InitializeEPNS_7IsolateE");
   fn(locker, iso);
-  scope_begin(CK_LOCK, locker, iso, "v8::Locker::Locker");
+  emit(REC_EV_LOCKED, locker, iso, CALLER);  /* the real Locker is held by now */
 }
 
-SCOPE_END(rec_locker_d1, "_ZN2v86LockerD1Ev", CK_UNLOCK, "v8::Locker::~Locker", 1)
+SCOPE_END(rec_locker_d1, "_ZN2v86LockerD1Ev", REC_EV_LOCKER_END, 1)
 
-SCOPE_END(rec_locker_d2, "_ZN2v86LockerD2Ev", CK_UNLOCK, "v8::Locker::~Locker", 1)
+SCOPE_END(rec_locker_d2, "_ZN2v86LockerD2Ev", REC_EV_LOCKER_END, 1)
 
 V8_API void rec_unlocker_init(void *unlocker, void *iso) __asm__("_ZN2v88Unlocker10InitializeEPNS_7IsolateE");
 void rec_unlocker_init(void *unlocker, void *iso) {
   REAL(void, (void *, void *), "_ZN2v88Unlocker10InitializeEPNS_7IsolateE");
-  scope_begin(CK_UNLOCKER, unlocker, iso, "v8::Unlocker::Unlocker");
+  emit(REC_EV_UNLOCKER, unlocker, iso, CALLER);
   fn(unlocker, iso);
 }
 
-SCOPE_END(rec_unlocker_d1, "_ZN2v88UnlockerD1Ev", CK_RELOCK, "v8::Unlocker::~Unlocker", 0)
+SCOPE_END(rec_unlocker_d1, "_ZN2v88UnlockerD1Ev", REC_EV_RELOCKED, 0)
 
-SCOPE_END(rec_unlocker_d2, "_ZN2v88UnlockerD2Ev", CK_RELOCK, "v8::Unlocker::~Unlocker", 0)
+SCOPE_END(rec_unlocker_d2, "_ZN2v88UnlockerD2Ev", REC_EV_RELOCKED, 0)
 
 /* Context::New (V8 10.2's signature): every argument is a pointer or, for the
  * deserializer callback, a pair of pointers, passed in registers as C passes them. */
@@ -261,7 +267,7 @@ V8_API void *rec_context_new(void *iso, void *ext, void *tmpl, void *global, voi
     __asm__(CONTEXT_NEW);
 void *rec_context_new(void *iso, void *ext, void *tmpl, void *global, void *cb, void *cb_data, void *queue) {
   REAL(void *, (void *, void *, void *, void *, void *, void *, void *), CONTEXT_NEW);
-  on(CK_CONTEXT, iso, "v8::Context::New");
+  emit(REC_EV_CONTEXT_NEW, iso, NULL, CALLER);
   in_v8++;
   void *context = fn(iso, ext, tmpl, global, cb, cb_data, queue);
   in_v8--;
@@ -275,22 +281,15 @@ static void *context_isolate(void *context) {
   return fn(context);
 }
 
-static void run_done(void *iso) {
-  int th = begin();
-  if (th < 0) return;
-  rec_core_run_done(th, iso);
-  end();
-}
-
 V8_API void *rec_script_run(void *script, void *context) __asm__("_ZN2v86Script3RunENS_5LocalINS_7ContextEEE");
 void *rec_script_run(void *script, void *context) {
   REAL(void *, (void *, void *), "_ZN2v86Script3RunENS_5LocalINS_7ContextEEE");
   void *iso = context_isolate(context);
-  on(CK_RUN, iso, "v8::Script::Run");
+  emit(REC_EV_RUN, iso, NULL, CALLER);
   run_delegates = 1;
   void *result = fn(script, context);
   run_delegates = 0;
-  run_done(iso);
+  emit(REC_EV_RUN_DONE, iso, NULL, CALLER);
   return result;
 }
 
@@ -303,9 +302,9 @@ void *rec_script_run2(void *script, void *context, void *options) {
     return fn(script, context, options);
   }
   void *iso = context_isolate(context);
-  on(CK_RUN, iso, "v8::Script::Run");
+  emit(REC_EV_RUN, iso, NULL, CALLER);
   void *result = fn(script, context, options);
-  run_done(iso);
+  emit(REC_EV_RUN_DONE, iso, NULL, CALLER);
   return result;
 }
 
@@ -313,16 +312,13 @@ void *rec_script_run2(void *script, void *context, void *options) {
  * enters it for the creator's lifetime; its destructor exits and disposes it. That isolate
  * is V8's own: what V8 does to it inside these calls is left out, and calls on it meanwhile
  * are not checked (a Locker released while the creator keeps it entered is V8's design). */
-static void snapshot_owns(void *iso, int owned) {
-  if (!active) return;
-  pthread_mutex_lock(&mu);
-  rec_core_snapshot(iso, owned);
-  pthread_mutex_unlock(&mu);
-}
-
 static void *snapshot_isolate(void *creator) {
   REAL(void *, (void *), "_ZN2v815SnapshotCreator10GetIsolateEv");
   return fn(creator);
+}
+
+static void snapshot_owns(void *iso, int owned) {
+  if (ring && !in_v8) put(REC_EV_CALL, REC_EV_SNAPSHOT_OWNS, (uint64_t)(uintptr_t)iso, (uint64_t)owned, 0, NULL);
 }
 
 #define SNAPSHOT_CTOR(name, sym, params, args)           \
@@ -332,7 +328,7 @@ static void *snapshot_isolate(void *creator) {
     in_v8++;                                             \
     fn args;                                             \
     in_v8--;                                             \
-    if (!in_v8) snapshot_owns(snapshot_isolate(self_), 1); \
+    snapshot_owns(snapshot_isolate(self_), 1);           \
   }
 SNAPSHOT_CTOR(rec_snapshot_c1, "_ZN2v815SnapshotCreatorC1EPKlPNS_11StartupDataE",
               (void *self_, const void *refs, void *blob), (self_, refs, blob))
@@ -358,48 +354,62 @@ SNAPSHOT_DTOR(rec_snapshot_d2, "_ZN2v815SnapshotCreatorD2Ev")
 
 /* ---- threads and the process -------------------------------------------------------- */
 
-/* A thread that called V8 ends: the checker hears it, and its slot may be reused. */
+/* A thread that called V8 ends. */
 static void thread_ended(void *unused) {
   (void)unused;
-  if (!active || my_number < 0) return;
-  pthread_mutex_lock(&mu);
-  rec_core_thread_end(my_number);
-  pthread_mutex_unlock(&mu);
-  my_number = -1;
+  if (ring && registered) put(REC_EV_THREAD_END, 0, 0, 0, 0, NULL);
+  registered = 0;
 }
 
-/* A child forked without exec is another process: it records nothing (the log and the
- * checker are the parent's). */
-static void forked(void) { active = 0; }
+/* A child forked without exec is another process: it records nothing. */
+static void forked(void) { ring = NULL; }
+
+/* dl_iterate_phdr's first object is the executable: is addr inside one of its segments? */
+static int in_first_object(struct dl_phdr_info *info, size_t size, void *addr) {
+  (void)size;
+  uintptr_t a = (uintptr_t)addr;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && a >= lo && a < lo + ph->p_memsz) return 2;
+  }
+  return 1;  /* stop after the first object */
+}
+
+/* The ring the command made (a memfd the program inherits: its number), mapped. The fd
+ * stays open: the process may exec another program (a wrapper script's `exec node`),
+ * which maps it again. NULL if it cannot be. */
+static rec_ring *map_ring(const char *number) {
+  int fd = number ? atoi(number) : -1;
+  if (fd < 0 || fcntl(fd, F_GETFD) < 0) return NULL;
+  void *p = mmap(NULL, sizeof(rec_ring), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);  /* no fault per page later */
+  return p == MAP_FAILED ? NULL : p;
+}
 
 __attribute__((constructor)) static void start(void) {
-  const char *pid = getenv(REC_ENV_PID);
+  const char *pid = getenv(REC_ENV_PID), *fd = getenv(REC_ENV_REPORT);
   if (!pid) return;
+  report_fd = fd ? atoi(fd) : -1;
+  if (report_fd >= 0 && fcntl(report_fd, F_GETFD) < 0) report_fd = -1;  /* not inherited here */
   if (atol(pid) != (long)getpid()) {  /* a program the recorded one started */
-    bystander = !rec_sink_report_only(getenv(REC_ENV_REPORT));
+    bystander = report_fd >= 0;
     return;
   }
-  if (rec_core_open(getenv(REC_ENV_LOG), getenv(REC_ENV_REPORT), 1)) return;
-  if (pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;
   void *enter = dlsym(RTLD_DEFAULT, "_ZN2v87Isolate5EnterEv");
-  if (rec_v8_in_executable(enter)) {  /* the command chose wrong: it probes such programs */
-    rec_report_info("v8-in-executable", "V8 is linked into the program itself (as in the official node "
-                    "binaries): its calls do not go through a shared library, so the preloaded recorder cannot "
-                    "see them; name the program itself to isoreplay record, not a script or wrapper that starts it, "
-                    "so that it is recorded through uprobes");
-    rec_core_close();
+  if (enter && dl_iterate_phdr(in_first_object, enter) == 2) {  /* the command chose wrong */
+    say("v8-in-executable", "V8 is linked into the program itself (as in the official node binaries): its calls "
+        "do not go through a shared library, so the preloaded recorder cannot see them; name the program itself "
+        "to isoreplay record, not a script or wrapper that starts it, so that it is recorded through uprobes");
     return;
   }
-  active = 1;
+  if (pthread_key_create(&end_key, thread_ended) || pthread_atfork(NULL, NULL, forked)) return;
+  ring = map_ring(getenv(REC_ENV_RING));
 }
 
 /* The process exits (exit() or the end of main): what is still alive is how the program
- * ends, not a bug: the checker's end goes to the report as information. */
+ * ends, not a bug. Calls after this (other threads, atexit handlers) pass through. */
 __attribute__((destructor)) static void stop(void) {
-  if (!active) return;
-  pthread_mutex_lock(&mu);
-  active = 0;  /* calls from here on (other threads, atexit handlers) pass through */
-  rec_core_exit();
-  rec_core_close();
-  pthread_mutex_unlock(&mu);
+  if (!ring) return;
+  put(REC_EV_EXIT, 0, 0, 0, 0, NULL);
+  ring = NULL;
 }

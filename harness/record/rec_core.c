@@ -1,5 +1,5 @@
 /* rec_core.c — a recorded program's calls fed to the checker, the log and the report
- * (rec_core.h). Not thread-safe: the callers serialize. */
+ * (rec_core.h). One thread calls it. */
 #include "rec_core.h"
 
 #include <stdlib.h>
@@ -19,8 +19,8 @@ static int seq;               /* REC_OP records so far */
 static rec_thread *threads;   /* every thread that called V8, by number */
 static size_t nthreads, threads_cap;
 
-int rec_core_open(const char *log_path, const char *report_fd, int frames) {
-  if (rec_sink_open(log_path, report_fd, frames)) return -1;
+int rec_core_open(const char *log_path, const char *report_fd, pid_t program) {
+  if (rec_sink_open(log_path, report_fd, program)) return -1;
   ck = ck_new(CK_MODEL_V8);
   return ck ? 0 : -1;
 }

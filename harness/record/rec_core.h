@@ -1,7 +1,7 @@
 /* rec_core.h — a recorded program's V8 calls, fed in one order to the checker, the log
- * and the live report (rec_sink.h). Both ways in use it: the preloaded library
- * (interpose.c, every call under its lock) and the uprobe reader (rec_uprobe.c, one
- * thread reading the kernel's trace). A thread is a number from rec_core_thread; an
+ * and the live report (rec_sink.h), in the command's reader process (rec_reader.h):
+ * from the preloaded library's ring (ring_feed.c) or the kernel's trace of uprobes
+ * (uprobe_feed.c). One thread calls it. A thread is a number from rec_core_thread; an
  * isolate is V8's address of it. `what` names the C++ call, for the report. */
 #ifndef ISOREPLAY_REC_CORE_H
 #define ISOREPLAY_REC_CORE_H
@@ -10,10 +10,10 @@
 
 #include "checker.h"
 
-/* Opens the log and the report pipe (rec_sink_open) and makes the checker. 0, or -1
- * (nothing is recorded). frames: report the program's stack with each violation (only
- * where the recorder runs inside the program). */
-int rec_core_open(const char *log_path, const char *report_fd, int frames);
+/* Opens the log and the report pipe (rec_sink_open; program: the recorded process, whose
+ * call sites the reports name, 0 if they are not known) and makes the checker. 0, or -1
+ * (nothing is recorded). */
+int rec_core_open(const char *log_path, const char *report_fd, pid_t program);
 
 /* Registers a thread at its first V8 call under its OS name: its number, or -1 (out of
  * memory: its calls are not recorded). */

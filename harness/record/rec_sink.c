@@ -2,10 +2,8 @@
 #define _GNU_SOURCE
 #include "rec_sink.h"
 
-#include <dlfcn.h>
-#include <execinfo.h>
+#include <elf.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +16,8 @@
 #include "vec.h"
 
 static int log_fd = -1, report_fd = -1;
-static int with_frames;         /* rec_report adds the program's stack: the recorder is inside it */
+static pid_t program;            /* the recorded process, whose call sites are named */
+static uint64_t caller;           /* the call site of the call being fed */
 static unsigned char *log_base;  /* the whole file, mapped shared */
 static size_t log_cap;           /* records the mapping holds */
 static int nisolates;
@@ -113,19 +112,13 @@ static void log_put(const rec_record *r) {
   __atomic_store_n((uint64_t *)log_base, n + 1, __ATOMIC_RELEASE);
 }
 
-int rec_sink_open(const char *log_path, const char *report, int frames) {
+int rec_sink_open(const char *log_path, const char *report, pid_t pid) {
   if (!log_path || !report) return -1;
   report_fd = atoi(report);
-  with_frames = frames;
+  program = pid;
   log_fd = open(log_path, O_RDWR | O_CLOEXEC);
   if (log_fd < 0 || log_map(1 << 16)) return -1;
   return 0;
-}
-
-int rec_sink_report_only(const char *report) {
-  if (!report) return -1;
-  report_fd = atoi(report);
-  return fcntl(report_fd, F_GETFD) < 0 ? -1 : 0;  /* the pipe may not have reached this process */
 }
 
 void rec_sink_close(int calls) {
@@ -162,6 +155,72 @@ static void field(strbuf *b, const char *s) {
   for (; *s; s++) sb_add(b, *s == '\t' || *s == '\n' ? " " : s, 1);
 }
 
+void rec_sink_caller(uint64_t address) { caller = address; }
+
+/* The ELF type of a file: ET_EXEC (addresses are absolute) or ET_DYN (relative to where it
+ * is loaded), 0 if unreadable. */
+static int elf_type(const char *path) {
+  unsigned char h[18] = {0};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, h, sizeof h);
+  close(fd);
+  return n == (ssize_t)sizeof h && !memcmp(h, ELFMAG, SELFMAG) ? h[16] | h[17] << 8 : 0;
+}
+
+/* The program's /proc/PID/maps, as last read: read again when a new thread appears and
+ * when an address is not in it (a library loaded since), while the program lives: calls
+ * are fed a little after they are made, and the last ones after the program is gone. */
+static strbuf maps;
+
+void rec_sink_refresh_maps(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/maps", (long)program);
+  FILE *f = program ? fopen(path, "re") : NULL;
+  if (!f) return;
+  strbuf fresh = {0};
+  char buf[8192];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_add(&fresh, buf, n);
+  fclose(f);
+  if (!fresh.p) return;
+  sb_free(&maps);
+  maps = fresh;
+}
+
+/* The mapping of maps holding address: its file into file, and where that file is loaded
+ * (its first mapping's start) into base. 0, or -1 when none holds it. */
+static int find_mapping(uint64_t address, char *file, size_t n, unsigned long long *base) {
+  for (const char *line = maps.p; line && *line;) {
+    const char *end = strchr(line, '\n');
+    unsigned long long lo, hi, off;
+    char name[4096] = "";
+    if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %4095[^\n]", &lo, &hi, &off, name) >= 3 && name[0] == '/') {
+      if (off == 0) *base = lo;
+      if (address >= lo && address < hi) {
+        snprintf(file, n, "%s", name);
+        return 0;
+      }
+    }
+    line = end ? end + 1 : NULL;
+  }
+  return -1;
+}
+
+/* The call site as FILE+0xADDRESS, the address addr2line -e FILE takes. */
+static void call_site(strbuf *b) {
+  char file[4096];
+  unsigned long long base = 0;
+  if (find_mapping(caller, file, sizeof file, &base)) {
+    rec_sink_refresh_maps();
+    if (find_mapping(caller, file, sizeof file, &base)) {
+      sb_printf(b, "0x%llx", (unsigned long long)caller);
+      return;
+    }
+  }
+  sb_printf(b, "%s+0x%llx", file, (unsigned long long)(caller - (elf_type(file) == ET_EXEC ? 0 : base)));
+}
+
 void rec_report(const ck_violation *v, const rec_thread *t, int seq, const char *what, int at_exit) {
   rec_record r = {.kind = REC_CODE, .arg = (int)v->code, .seq = seq, .thread = t ? t->number : -1};
   log_put(&r);
@@ -171,26 +230,7 @@ void rec_report(const ck_violation *v, const rec_thread *t, int seq, const char 
   sb_printf(&b, "\t%ld\t%s\t%d\t", t ? (long)t->tid : 0L, what, seq);
   field(&b, v->message);
   sb_puts(&b, "\t");
-  void *frames[24];
-  int n = at_exit || !with_frames ? 0 : backtrace(frames, 24);
-  Dl_info self;
-  int i = 0;
-  if (n && dladdr(&report_fd, &self))  /* past the recorder's own frames */
-    while (i < n) {
-      Dl_info info;
-      if (!dladdr(frames[i], &info) || info.dli_fbase != self.dli_fbase) break;
-      i++;
-    }
-  for (; i < n; i++) {
-    Dl_info info;
-    if (!dladdr(frames[i], &info) || !info.dli_fname) sb_printf(&b, "%p", frames[i]);
-    else if (info.dli_sname)
-      sb_printf(&b, "%s+0x%lx (%s)", info.dli_sname, (unsigned long)((char *)frames[i] - (char *)info.dli_saddr),
-                info.dli_fname);
-    else  /* no symbol exported: the offset in the file, for addr2line -e FILE */
-      sb_printf(&b, "%s+0x%lx", info.dli_fname, (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
-    if (i + 1 < n) sb_puts(&b, "\x1f");
-  }
+  if (!at_exit && caller) call_site(&b);
   sb_puts(&b, "\n");
   char *line = sb_take(&b);
   if (line && write(report_fd, line, strlen(line)) < 0) {
@@ -198,20 +238,6 @@ void rec_report(const ck_violation *v, const rec_thread *t, int seq, const char 
   }
   free(line);
 }
-
-/* dl_iterate_phdr's first object is the executable: is addr inside one of its segments? */
-static int in_first_object(struct dl_phdr_info *info, size_t size, void *addr) {
-  (void)size;
-  uintptr_t a = (uintptr_t)addr;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-    if (ph->p_type == PT_LOAD && a >= lo && a < lo + ph->p_memsz) return 2;
-  }
-  return 1;  /* stop after the first object */
-}
-
-int rec_v8_in_executable(void *fn) { return fn && dl_iterate_phdr(in_first_object, fn) == 2; }
 
 void rec_report_info(const char *kind, const char *text) {
   strbuf b = {0};

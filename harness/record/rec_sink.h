@@ -34,12 +34,15 @@ void rec_thread_name(const char *os, char *out, size_t n);
 /* The next isolate name in creation order: A ... Z, AA, AB ... (a static buffer). */
 const char *rec_isolate_name(void);
 
-/* Opens the log (path) and the report pipe (a decimal fd); frames: rec_report adds the
- * calling stack (the recorder runs inside the program). 0, or -1 (nothing recorded). */
-int rec_sink_open(const char *log_path, const char *report_fd, int frames);
-/* In a process the recorded one started: only the report pipe (a decimal fd), to say it is
- * not recorded. 0, or -1 when the pipe is not open here. */
-int rec_sink_report_only(const char *report);
+/* Opens the log (path) and the report pipe (a decimal fd); program: the recorded process,
+ * whose call sites rec_report names (0: none known). 0, or -1 (nothing recorded). */
+int rec_sink_open(const char *log_path, const char *report_fd, pid_t program);
+/* The program's return address into the call being fed (0: unknown): the frame the
+ * reports of that call show, as FILE+0xADDRESS (addr2line's address in FILE). */
+void rec_sink_caller(uint64_t address);
+/* Reads the program's memory map again (a new thread: libraries may have come): call
+ * sites found later are named even after the program has exited. */
+void rec_sink_refresh_maps(void);
 /* Everything written so far is in the log; says how many calls were recorded. */
 void rec_sink_close(int calls);
 
@@ -49,12 +52,9 @@ void rec_log_run_done(int thread, int isolate);
 void rec_log_exit(void);
 
 /* Reports violation v, raised at call number seq of thread t (NULL at exit) inside
- * `what` (the C++ call), with the program's stack; at_exit marks it as information:
+ * `what` (the C++ call), with the program's call site; at_exit marks it as information:
  * the process exited with it so. Also logs the code for the scenario. */
 void rec_report(const ck_violation *v, const rec_thread *t, int seq, const char *what, int at_exit);
-/* 1 when fn lies in the program's executable (V8 linked in: calls inside it never reach
- * a preloaded library). */
-int rec_v8_in_executable(void *fn);
 /* A fact for the command: "I\tKIND\tTEXT" on the report pipe. */
 void rec_report_info(const char *kind, const char *text);
 
