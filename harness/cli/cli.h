@@ -15,9 +15,20 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_new(int argc, char **argv);
 
 /* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "isoreplay COMMAND: MESSAGE" and that command's synopsis; returns EXIT_USAGE. */
+int cli_command_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An option getopt_long rejected (bad, as the user wrote it): names it and the closest of
+ * the command's long options; returns EXIT_USAGE. */
+struct option;
+int cli_unknown_option(const char *command, const char *bad, const struct option *opts);
+/* An unknown command: names it and the closest one; returns EXIT_USAGE. */
+int cli_unknown_command(const char *bad);
+/* `isoreplay COMMAND --help` (the whole usage for an unknown one) on stdout; exit status. */
+int cli_help(const char *command);
 /* The usage text. */
 extern const char CLI_USAGE[];
 

@@ -8,13 +8,15 @@
 #include "report_out.h"
 
 int cmd_check(int argc, char **argv) {
-  static const struct option OPTS[] = {{"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+  static const struct option OPTS[] = {{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'H'},
+                                       {NULL, 0, NULL, 0}};
   int quiet = 0, c;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "q", OPTS, NULL)) != -1) {
     if (c == 'q') quiet = 1;
-    else return cli_usage_error("unknown option '%s' for check", argv[optind - 1]);
+    else if (c == 'H') return cli_help("check");
+    else return cli_unknown_option("check", argv[optind - 1], OPTS);
   }
   int n = argc - optind;
   if (n <= 0) return cli_usage_error("no scenario file given");

@@ -219,7 +219,7 @@ static int write_html(const char *path, const char *name, const strbuf *scn) {
 int cmd_record(int argc, char **argv) {
   static const struct option OPTS[] = {{"out", required_argument, NULL, 'o'}, {"json", required_argument, NULL, 'j'},
                                        {"html", required_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'},
-                                       {NULL, 0, NULL, 0}};
+                                       {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
   const char *out = NULL, *json = NULL, *html = NULL;
   int quiet = 0, c;
   opterr = 0;
@@ -229,9 +229,10 @@ int cmd_record(int argc, char **argv) {
     else if (c == 'j') json = optarg;
     else if (c == 'h') html = optarg;
     else if (c == 'q') quiet = 1;
-    else return cli_usage_error("unknown option '%s' for record", argv[optind - 1]);
+    else if (c == 'H') return cli_help("record");
+    else return cli_unknown_option("record", argv[optind - 1], OPTS);
   }
-  if (optind >= argc) return cli_usage_error("record needs a program: isoreplay record [--out FILE.scn] -- PROGRAM ARGS...");
+  if (optind >= argc) return cli_command_error("record", "record needs a program: isoreplay record [--out FILE.scn] -- PROGRAM ARGS...");
   iso_err err = {0};
   if ((out && outfile_check(out, &err)) || (json && outfile_check(json, &err)) || (html && outfile_check(html, &err))) {
     fprintf(stderr, "isoreplay record: %s\n", err.msg);

@@ -14,7 +14,7 @@
 #include "report_out.h"
 
 typedef struct run_args {
-  int dry, quiet, steps;
+  int dry, quiet, steps, help;  /* help: --help was printed, nothing to run */
   const char *json, *trace, *html;
   long memory_limit;
   char **files;
@@ -56,7 +56,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
     {"dry-run", no_argument, NULL, 'd'}, {"quiet", no_argument, NULL, 'q'}, {"steps", no_argument, NULL, 's'},
     {"json", required_argument, NULL, 'j'}, {"trace", required_argument, NULL, 't'},
     {"html", required_argument, NULL, 'h'}, {"memory-limit", required_argument, NULL, 'm'},
-    {"v8", required_argument, NULL, 'v'}, {NULL, 0, NULL, 0}};
+    {"v8", required_argument, NULL, 'v'}, {"help", no_argument, NULL, 'H'}, {NULL, 0, NULL, 0}};
   a->memory_limit = CHILD_DEFAULT_MEMORY_LIMIT;
   opterr = 0;
   optind = 1;
@@ -73,8 +73,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
         if ((a->memory_limit = parse_size(optarg)) < 0)
           return cli_usage_error("--memory-limit takes a size such as 512M or 4G, not '%s'", optarg);
         break;
-      case ':': return cli_usage_error("%s needs a value", bad_option(argv));
-      default: return cli_usage_error("unknown option '%s'", bad_option(argv));
+      case 'H': a->help = 1; return cli_help("run");
+      case ':': return cli_command_error("run", "%s needs a value", bad_option(argv));
+      default: return cli_unknown_option("run", bad_option(argv), OPTS);
     }
   }
   a->files = argv + optind;
@@ -139,6 +140,10 @@ int cmd_run(int argc, char **argv) {
   run_args a = {0};
   a.v8 = calloc((size_t)argc, sizeof *a.v8);
   int status = a.v8 ? parse_args(argc, argv, &a) : EXIT_INTERNAL;
+  if (a.help) {
+    free(a.v8);
+    return status;
+  }
   int nreps = status ? 0 : a.nfiles * per_scenario(&a);
   scenario **scns = status ? NULL : calloc((size_t)a.nfiles, sizeof *scns);
   report **reps = status ? NULL : calloc((size_t)nreps + 1, sizeof *reps);

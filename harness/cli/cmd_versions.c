@@ -1,4 +1,5 @@
 /* cmd_versions.c — `isoreplay versions [--json]`: the V8 runtimes this build replays on. */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,14 @@ static int print_json(const runtime *rts, int n) {
 }
 
 int cmd_versions(int argc, char **argv) {
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) return cli_help("versions");
   int json = argc == 2 && !strcmp(argv[1], "--json");
-  if (argc > 1 && !json) return cli_usage_error("versions takes only --json");
+  if (argc > 1 && !json) {
+    static const struct option OPTS[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'H'},
+                                         {NULL, 0, NULL, 0}};
+    if (argv[1][0] == '-') return cli_unknown_option("versions", argv[1], OPTS);
+    return cli_command_error("versions", "versions takes only --json");
+  }
   runtime *rts;
   int n;
   iso_err err;

@@ -1,0 +1,111 @@
+// cli_usage_test.cc — the command line a user meets first: `isoreplay COMMAND --help` for
+// every command, a mistyped option or command named with the closest one, `--version`
+// with the V8 runtimes found, and `isoreplay new`, whose skeleton `check` accepts and which
+// shows every step the language documents.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "test_util.h"
+
+using testutil::Cli;
+using testutil::Path;
+using testutil::ReadFile;
+using testutil::RunCli;
+
+TEST(CliUsage, EveryCommandHasItsOwnHelp) {
+  for (const char* cmd : {"run", "check", "versions", "record", "new"}) {
+    SCOPED_TRACE(cmd);
+    Cli h = RunCli(std::string(cmd) + " --help");
+    EXPECT_EQ(0, h.status) << h.out;
+    EXPECT_EQ(0u, h.out.find(std::string("usage: isoreplay ") + cmd)) << h.out;
+    Cli same = RunCli(std::string("help ") + cmd);
+    EXPECT_EQ(h.out, same.out);
+  }
+  EXPECT_NE(std::string::npos, RunCli("run --help").out.find("--memory-limit SIZE")) << "its options";
+  EXPECT_NE(std::string::npos, RunCli("record --help").out.find("uprobes")) << "both ways";
+}
+
+TEST(CliUsage, AMistypedOptionOrCommandIsNamedWithTheClosestAndNothingRuns) {
+  Cli o = RunCli("run --jsn out.json x.scn");
+  EXPECT_EQ(2, o.status);
+  EXPECT_NE(std::string::npos, o.out.find("isoreplay run: unknown option '--jsn'; did you mean '--json'?")) << o.out;
+  EXPECT_NE(std::string::npos, o.out.find("Try 'isoreplay run --help'.")) << o.out;
+  Cli r = RunCli("record --qiet -- true");
+  EXPECT_EQ(2, r.status);
+  EXPECT_NE(std::string::npos, r.out.find("did you mean '--quiet'?")) << r.out;
+  Cli far = RunCli("check --frobnicate x.scn");
+  EXPECT_EQ(2, far.status);
+  EXPECT_NE(std::string::npos, far.out.find("unknown option '--frobnicate'\n")) << "no far-fetched guess: " << far.out;
+  Cli c = RunCli("recrod -- true");
+  EXPECT_EQ(2, c.status);
+  EXPECT_NE(std::string::npos, c.out.find("unknown command 'recrod'; did you mean 'record'?")) << c.out;
+  Cli v = RunCli("versions --jsno");
+  EXPECT_NE(std::string::npos, v.out.find("did you mean '--json'?")) << v.out;
+}
+
+TEST(CliUsage, VersionNamesIsoreplayAndEveryRuntimeFound) {
+  Cli v = RunCli("--version");
+  EXPECT_EQ(0, v.status);
+  EXPECT_EQ(0u, v.out.find("isoreplay ")) << v.out;
+  Cli list = RunCli("versions");
+  std::istringstream rows(list.out);
+  std::string line;
+  std::getline(rows, line);  // the header
+  int n = 0;
+  while (std::getline(rows, line)) {
+    std::istringstream f(line);
+    std::string name, version;
+    f >> name >> version;
+    EXPECT_NE(std::string::npos, v.out.find("V8 " + version + " (")) << v.out;
+    n++;
+  }
+  EXPECT_GE(n, 1) << list.out;
+}
+
+// The steps the language documents: the first word of each row of the step table of
+// docs/scenario-language.md (from `new X` to `acquire M`).
+std::set<std::string> DocumentedSteps() {
+  std::ifstream in(std::string(ISOREPLAY_SOURCE_DIR) + "/docs/scenario-language.md");
+  std::set<std::string> steps;
+  bool in_table = false;
+  std::regex cell("`([a-z-]+)[^`]*`");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `new X`", 0) == 0) in_table = true;
+    if (!in_table) continue;
+    if (line.rfind("| ", 0) != 0) break;
+    std::string first = line.substr(0, line.find(" | ", 2));
+    for (std::sregex_iterator m(first.begin(), first.end(), cell), end; m != end; ++m) steps.insert((*m)[1]);
+  }
+  return steps;
+}
+
+TEST(CliUsage, NewWritesASkeletonCheckAcceptsWithEveryDocumentedStep) {
+  std::string name = Path("first-case");
+  Cli n = RunCli("new " + name);
+  ASSERT_EQ(0, n.status) << n.out;
+  std::string text = ReadFile(name + ".scn");
+  EXPECT_EQ(0u, text.find("title \"first-case\"\n")) << text;
+  Cli c = RunCli("check " + name + ".scn");
+  EXPECT_EQ(0, c.status) << c.out;
+  EXPECT_EQ(0, RunCli("run --dry-run " + name + ".scn").status);
+  std::set<std::string> steps = DocumentedSteps();
+  EXPECT_GE(steps.size(), 25u);
+  for (const std::string& step : steps) {
+    std::regex shown(": " + step + "( |\\n)");
+    EXPECT_TRUE(std::regex_search(text, shown)) << "the skeleton shows no `" << step << "` step";
+  }
+  for (const char* word : {"source ", "model ", "tags ", "timeout ", "expect-end ", "skip ", "expect-sanitizer ",
+                           "fatal-handler ", "repeat ", "=> throws", "! "})
+    EXPECT_NE(std::string::npos, text.find(word)) << word;
+  Cli again = RunCli("new " + name);
+  EXPECT_EQ(2, again.status) << "an existing file is kept";
+  EXPECT_NE(std::string::npos, again.out.find("exists: keep it, or --force")) << again.out;
+  EXPECT_EQ(0, RunCli("new --force " + name + ".scn").status);
+}
