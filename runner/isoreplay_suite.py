@@ -45,8 +45,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2, help="parallel isoreplay processes")
     p.add_argument("--repeat", type=int, default=1, help="replay each cell N times (determinism)")
     p.add_argument("--shard", default="1/1", help="run the i-th of n shares of the scenarios: i/n")
-    p.add_argument("--out", type=Path, default=PROJECT / "build" / "suite", help="where results go")
-    p.add_argument("--scenarios", type=Path, default=PROJECT / "scenarios", help="the scenario root")
+    installed = builds.installed_bin(PROJECT) is not None  # no checkout: the user's own folders
+    p.add_argument("--out", type=Path, default=Path("isoreplay-suite") if installed else PROJECT / "build" / "suite",
+                   help="where results go (default: build/suite in a checkout, ./isoreplay-suite installed)")
+    p.add_argument("--scenarios", type=Path, default=Path("scenarios") if installed else PROJECT / "scenarios",
+                   help="the scenario root (default: the checkout's scenarios/, ./scenarios installed)")
     p.add_argument("--process-per-cell", action="store_true",
                    help="one isoreplay process per cell instead of one per scenario and build (slower)")
     a = p.parse_args(argv)
@@ -118,9 +121,12 @@ def plan(chosen: list, build_list: list[str], versions: list[str], listed: dict[
 
 def run_suite(a: argparse.Namespace, out: Path) -> int:
     started = time.monotonic()
+    if not a.scenarios.is_dir():
+        print(f"isoreplay_suite: {a.scenarios} is not a folder of scenarios (--scenarios DIR)", file=sys.stderr)
+        return 2
     chosen = discover.select(discover.discover(a.scenarios.resolve()), a.family, a.tag, a.name)
     chosen = discover.shard(chosen, *a.shard)
-    build_list = a.build or list(builds.BUILDS)
+    build_list = a.build or builds.available(PROJECT)
     if not chosen:
         print("isoreplay_suite: no scenario matches", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ set -euo pipefail
 
 need=(cmake ninja-build gcc g++ libgtest-dev libjansson-dev pkg-config python3 python3-jinja2
       libelf-dev   # record: the V8 symbols of a program with V8 linked in, for uprobes
+      help2man patchelf   # install: man pages from --help, the installed binary's rpath
       clang-14 libclang-rt-14-dev   # the fuzzer (scripts/fuzz.sh)
       # libnode.so.108's runtime libraries (they do not conflict with nodejs):
       libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3)

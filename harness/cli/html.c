@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "selfpath.h"
 #include "outfile.h"
 #include "report_out.h"
 #include "strbuf.h"
@@ -81,9 +82,14 @@ static void exchange(int fds[3], const char *in, size_t n, strbuf *out, strbuf *
 int cli_write_html(const char *path, report *const *reps, int nreps, iso_err *err) {
   char *json = report_json_text(reps, nreps);
   if (!json) return iso_fail(err, ISO_ERR_NOMEM, "out of memory building %s", path);
+  char installed[4096];  /* ISOREPLAY_REPORTS, else an installed copy, else the source tree's */
   const char *dir = getenv("ISOREPLAY_REPORTS");
+  if ((!dir || !*dir) && !iso_installed_path("share/isoreplay/reports/render.py", installed, sizeof installed)) {
+    installed[strlen(installed) - strlen("/render.py")] = 0;
+    dir = installed;
+  }
   strbuf script = {0}, out = {0}, errs = {0};
-  sb_printf(&script, "%s/render.py", dir ? dir : ISOREPLAY_REPORTS_DIR);
+  sb_printf(&script, "%s/render.py", dir && *dir ? dir : ISOREPLAY_REPORTS_DIR);
   char *argv[] = {ISOREPLAY_PYTHON, script.p, "scenario", "--json", "-", "--out", "-", NULL};
   int fds[3];
   void (*old)(int) = signal(SIGPIPE, SIG_IGN);  /* a renderer that dies early must not kill us */

@@ -1,20 +1,26 @@
 /* runtime.c — the runtimes of this build: the built-in V8 and the manifest's (see
- * runtime.h). Manifest lines: V8-VERSION <tab> ORIGIN <tab> NODE <tab> ADDON. */
-#define _POSIX_C_SOURCE 200809L
+ * runtime.h). Manifest lines: V8-VERSION <tab> ORIGIN <tab> NODE <tab> ADDON, the paths
+ * absolute or relative to the manifest. */
+#define _DEFAULT_SOURCE
 #include "runtime.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
+#include "selfpath.h"
 #include "strbuf.h"
 #include "v8probe.h"
 #include "vec.h"
 
 #ifndef ISOREPLAY_RUNTIMES_FILE
 #define ISOREPLAY_RUNTIMES_FILE ""
+#endif
+#ifndef ISOREPLAY_INSTALLED_RUNTIMES
+#define ISOREPLAY_INSTALLED_RUNTIMES "lib/isoreplay/default/runtimes.tsv"
 #endif
 #ifndef ISOREPLAY_BUILTIN_ORIGIN
 #define ISOREPLAY_BUILTIN_ORIGIN "linked in"
@@ -42,6 +48,17 @@ static int add(runtime **rts, size_t *cap, int *n, const char *version, const ch
   return 0;
 }
 
+/* A manifest's path as given (absolute), or relative to the manifest's directory (an
+ * installed manifest: the files are installed beside it). */
+static void resolve(const char *manifest, const char *p, char *out, size_t n) {
+  const char *slash = strrchr(manifest, '/');
+  char joined[4096];
+  if (p[0] == '/' || !slash) snprintf(joined, sizeof joined, "%s", p);
+  else snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - manifest), manifest, p);
+  char real[PATH_MAX];
+  snprintf(out, n, "%s", realpath(joined, real) ? real : joined);
+}
+
 /* One manifest line into a runtime; -1 with err when malformed. */
 static int add_line(runtime **rts, size_t *cap, int *n, char *line, const char *path, int lineno, iso_err *err) {
   char *f[4];
@@ -49,14 +66,20 @@ static int add_line(runtime **rts, size_t *cap, int *n, char *line, const char *
   for (char *save = NULL, *t = strtok_r(line, "\t", &save); t && k < 4; t = strtok_r(NULL, "\t", &save)) f[k++] = t;
   if (k != 4 || scn_v8_parse(f[0]) < 0)
     return iso_fail(err, ISO_ERR_INTERNAL, "%s:%d: a runtime is VERSION<tab>ORIGIN<tab>NODE<tab>ADDON", path, lineno);
-  return add(rts, cap, n, f[0], f[1], f[2], f[3], err);
+  char node[4096], addon[4096];
+  resolve(path, f[2], node, sizeof node);
+  resolve(path, f[3], addon, sizeof addon);
+  return add(rts, cap, n, f[0], f[1], node, addon, err);
 }
 
 int runtimes_load(runtime **out, int *n, iso_err *err) {
   runtime *rts = NULL;
   size_t cap = 0;
   *n = 0;
+  char installed[4096];  /* ISOREPLAY_RUNTIMES, else an installed manifest, else the build's */
   const char *path = getenv("ISOREPLAY_RUNTIMES");
+  if ((!path || !*path) && !iso_installed_path(ISOREPLAY_INSTALLED_RUNTIMES, installed, sizeof installed))
+    path = installed;
   if (!path || !*path) path = ISOREPLAY_RUNTIMES_FILE;
   char version[64];
   snprintf(version, sizeof version, "%s", v8p_v8_version());

@@ -12,15 +12,40 @@ from pathlib import Path
 BUILDS = ("default", "asan", "tsan")
 
 
+def installed_bin(project: Path) -> Path | None:
+    """The bin directory of an installed isoreplay when this runner is the installed one
+    (PREFIX/share/isoreplay/runner, beside PREFIX/bin/isoreplay), else None: a checkout."""
+    bindir = project.parent.parent / "bin"
+    if not (project / "build").exists() and (bindir / "isoreplay").exists():
+        return bindir
+    return None
+
+
 def binary(project: Path, build: str) -> Path:
+    """A build's isoreplay: the checkout's build/BUILD/bin/isoreplay, or the installed
+    isoreplay, isoreplay-asan, isoreplay-tsan."""
+    bindir = installed_bin(project)
+    if bindir:
+        return bindir / ("isoreplay" if build == "default" else f"isoreplay-{build}")
     return project / "build" / build / "bin" / "isoreplay"
 
 
+def available(project: Path) -> list[str]:
+    """The builds to run by default: all three in a checkout (a missing one is built), the
+    installed ones otherwise."""
+    if installed_bin(project):
+        return [b for b in BUILDS if binary(project, b).exists()]
+    return list(BUILDS)
+
+
 def ensure_built(project: Path, build: str, log) -> None:
-    """Configures and builds the preset when its isoreplay is missing. Raises
-    RuntimeError with the build's output when that fails."""
+    """Configures and builds the preset when its isoreplay is missing (in a checkout; an
+    installed isoreplay cannot build one). Raises RuntimeError saying why."""
     if binary(project, build).exists():
         return
+    if installed_bin(project):
+        raise RuntimeError(f"the {build} build is not installed ({binary(project, build)} is missing): install it "
+                           f"(cmake --install build/{build}), or leave --build {build} out")
     log(f"building the {build} preset (first use)")
     for cmd in (["cmake", "--preset", build], ["cmake", "--build", "--preset", build]):
         done = subprocess.run(cmd, cwd=project, capture_output=True, text=True)
