@@ -35,6 +35,7 @@
 #include "rec_launch.h"
 #include "report.h"
 #include "scenario.h"
+#include "selfpath.h"
 #include "strbuf.h"
 
 static volatile sig_atomic_t child_pid;
@@ -42,19 +43,6 @@ static volatile sig_atomic_t child_pid;
 /* SIGINT, SIGTERM, SIGHUP to isoreplay go to the recorded program; its end ends us. */
 static void pass_on(int sig) {
   if (child_pid > 0) kill((pid_t)child_pid, sig);
-}
-
-/* The recorder library, installed beside the binary: BIN/../lib/libisoreplay-record.so. */
-static int find_library(char *out, size_t n) {
-  char exe[PATH_MAX];
-  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (len <= 0) return -1;
-  exe[len] = 0;
-  char *slash = strrchr(exe, '/');
-  if (!slash) return -1;
-  *slash = 0;
-  snprintf(out, n, "%s/../lib/libisoreplay-record.so", exe);
-  return access(out, R_OK);
 }
 
 /* Splits a report line into its tab-separated fields (in place); returns how many. */
@@ -238,9 +226,10 @@ int cmd_record(int argc, char **argv) {
     fprintf(stderr, "isoreplay record: %s\n", err.msg);
     return EXIT_USAGE;
   }
-  char lib[PATH_MAX + 64];
-  if (find_library(lib, sizeof lib)) {
-    fprintf(stderr, "isoreplay record: the recorder library is missing (%s): build or install isoreplay whole\n", lib);
+  char lib[PATH_MAX + 64];  /* beside the binary: BIN/../lib/libisoreplay-record.so */
+  if (iso_installed_path("lib/libisoreplay-record.so", lib, sizeof lib)) {
+    fprintf(stderr, "isoreplay record: the recorder library is missing (lib/libisoreplay-record.so beside the "
+                    "isoreplay binary's folder): build or install isoreplay whole\n");
     return EXIT_INTERNAL;
   }
   char **prog = argv + optind;
