@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -83,13 +84,27 @@ def flags_of(test):
     return []
 
 
+def run_group(cmd, timeout, **kw):
+    """subprocess.run in a session of its own, the whole session killed at the timeout
+    (a recorded program outlives a killed `isoreplay record`). The CompletedProcess, or
+    None on a timeout."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                          start_new_session=True, **kw) as p:
+        try:
+            out, err = p.communicate(timeout=timeout)
+            return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            return None
+
+
 def run(cmd, cwd, timeout, env=None):
     start = time.monotonic()
-    try:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, errors="replace", env=env)
-        return p.returncode, p.stdout + p.stderr, time.monotonic() - start
-    except subprocess.TimeoutExpired:
+    p = run_group(cmd, timeout, cwd=cwd, env=env)
+    if p is None:
         return "timeout", "", time.monotonic() - start
+    return p.returncode, p.stdout + p.stderr, time.monotonic() - start
 
 
 def isoreplay_lines_out(stderr):
@@ -163,10 +178,8 @@ def ivm_suite(repo, run_dir, node, isoreplay, timeout, only):
         args = ["--no-node-snapshot", *(m.group(1).split(" ") if m else []), f"tests/{test.name}"]
         def one(cmd):
             start = time.monotonic()
-            try:
-                p = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout,
-                                   errors="replace")
-            except subprocess.TimeoutExpired:
+            p = run_group(cmd, timeout, cwd=repo, env=env)
+            if p is None:
                 return False, "", time.monotonic() - start
             own = isoreplay_lines_out(p.stderr)
             return p.returncode == 0 and p.stdout == "pass\n" and own == "", p.stderr, time.monotonic() - start
@@ -259,7 +272,9 @@ def embedding_suite(root, embedtest, node, isoreplay, timeout):
     for args, stdout, status in cases:
         def one(cmd):
             start = time.monotonic()
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, errors="replace")
+            p = run_group(cmd, timeout, env=env)
+            if p is None:
+                return False, "", time.monotonic() - start
             ok = p.returncode == status and (stdout is None or p.stdout.strip() == stdout)
             return ok, p.stderr, time.monotonic() - start
         rows.append((" ".join(args)[:40], one([str(node), *args]), one([str(isoreplay), "record", "--", str(node), *args])))

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,24 +71,32 @@ static void say(const char *kind, const char *text) {
   }
 }
 
-/* The next slot, claimed; waits while the ring is full and the reader lives. NULL when
+/* Sleeps until the reader moves the tail (it wakes the sleepers), 10 ms at most. */
+static void wait_for_reader(uint32_t seen) {
+  __atomic_fetch_add(&ring->waiters, 1, __ATOMIC_SEQ_CST);
+  struct timespec ten_ms = {0, 10000000};
+  syscall(SYS_futex, &ring->progress, FUTEX_WAIT, seen, &ten_ms, NULL, 0);
+  __atomic_fetch_sub(&ring->waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The next slot, claimed; sleeps while the ring is full and the reader lives. NULL when
  * the reader is gone (the event is counted lost). */
 static rec_event *claim(uint64_t *seq) {
   *seq = __atomic_fetch_add(&ring->head, 1, __ATOMIC_RELAXED);
   if (*seq < free_below) return &ring->slots[*seq & (REC_RING_SLOTS - 1)];  /* the tail's line stays the reader's */
-  for (unsigned spins = 0; *seq - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >= REC_RING_SLOTS; spins++) {
-    if (spins < 64) {
-      sched_yield();
-      continue;
+  for (unsigned naps = 0;; naps++) {
+    uint32_t seen = __atomic_load_n(&ring->progress, __ATOMIC_ACQUIRE);
+    uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+    if (*seq - tail < REC_RING_SLOTS) {
+      free_below = tail + REC_RING_SLOTS;
+      return &ring->slots[*seq & (REC_RING_SLOTS - 1)];
     }
-    if (kill((pid_t)ring->reader, 0) && errno == ESRCH) {
+    if (naps % 64 == 63 && kill((pid_t)ring->reader, 0) && errno == ESRCH) {
       __atomic_fetch_add(&ring->lost, 1, __ATOMIC_RELAXED);
       return NULL;
     }
-    nanosleep(&(struct timespec){0, 100000}, NULL);
+    wait_for_reader(seen);
   }
-  free_below = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) + REC_RING_SLOTS;
-  return &ring->slots[*seq & (REC_RING_SLOTS - 1)];
 }
 
 static void put(uint16_t kind, uint16_t call, uint64_t a, uint64_t b, uint64_t caller, const char *name) {

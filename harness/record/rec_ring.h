@@ -7,8 +7,8 @@
  * calls: a Locker's event is claimed once the lock is held, its release's before the
  * unlock, so the order agrees with the program's own synchronisation.
  *
- * A full ring makes the program wait for the reader (nothing is dropped) unless the
- * reader is gone. What a crashing program had made ready is still in the ring. */
+ * A full ring makes the program's threads sleep (a futex on `progress`) until the
+ * reader has moved on (nothing is dropped), unless the reader is gone. What a crashing program had made ready is still in the ring. */
 #ifndef ISOREPLAY_REC_RING_H
 #define ISOREPLAY_REC_RING_H
 
@@ -66,7 +66,9 @@ typedef struct rec_ring {
   uint64_t lost;       /* events dropped because the reader was gone */
   char pad1[40];
   uint64_t tail;       /* the next sequence number the reader takes (atomic) */
-  char pad2[56];
+  uint32_t progress;   /* a futex: bumped by the reader each time it moves the tail */
+  uint32_t waiters;    /* threads asleep on progress (a full ring): the reader wakes them */
+  char pad2[48];
   rec_event slots[REC_RING_SLOTS];
 } rec_ring;
 

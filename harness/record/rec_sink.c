@@ -168,9 +168,9 @@ static int elf_type(const char *path) {
   return n == (ssize_t)sizeof h && !memcmp(h, ELFMAG, SELFMAG) ? h[16] | h[17] << 8 : 0;
 }
 
-/* The program's /proc/PID/maps, as last read: read again when a new thread appears and
- * when an address is not in it (a library loaded since), while the program lives: calls
- * are fed a little after they are made, and the last ones after the program is gone. */
+/* The program's /proc/PID/maps, as last read: at its first call, and again when an
+ * address is not in it (a library loaded since), while the program lives: calls are fed
+ * a little after they are made, and the last ones after the program is gone. */
 static strbuf maps;
 
 void rec_sink_refresh_maps(void) {

@@ -40,8 +40,9 @@ int rec_sink_open(const char *log_path, const char *report_fd, pid_t program);
 /* The program's return address into the call being fed (0: unknown): the frame the
  * reports of that call show, as FILE+0xADDRESS (addr2line's address in FILE). */
 void rec_sink_caller(uint64_t address);
-/* Reads the program's memory map again (a new thread: libraries may have come): call
- * sites found later are named even after the program has exited. */
+/* Reads the program's memory map (at its first call, while it surely lives): call sites
+ * found in it are named even after the program has exited; one not in it makes the map
+ * read again (a library loaded since). */
 void rec_sink_refresh_maps(void);
 /* Everything written so far is in the log; says how many calls were recorded. */
 void rec_sink_close(int calls);

@@ -2,7 +2,11 @@
 #define _GNU_SOURCE
 #include "ring_feed.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdint.h>
 #include <string.h>
@@ -57,7 +61,7 @@ static ring_thread *thread_of(feed_state *f, int32_t tid, const char *name) {
   int number = rec_core_thread(tid, name);
   if (number < 0) return NULL;
   f->threads[f->n] = (ring_thread){number, 0, 0, NULL};
-  rec_sink_refresh_maps();
+  if (f->n == 0) rec_sink_refresh_maps();  /* the program's map while it surely lives */
   rec_ptrmap_put(&f->by_tid, (void *)(uintptr_t)tid, (int)f->n);
   return &f->threads[f->n++];
 }
@@ -111,6 +115,16 @@ static void on_event(feed_state *f, const rec_event *e) {
   }
 }
 
+/* The reader has taken everything before seq: the program's threads may write there,
+ * and those asleep on a full ring wake. */
+static void move_tail(rec_ring *ring, uint64_t seq) {
+  if (__atomic_load_n(&ring->tail, __ATOMIC_RELAXED) == seq) return;
+  __atomic_store_n(&ring->tail, seq, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&ring->progress, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&ring->waiters, __ATOMIC_SEQ_CST))
+    syscall(SYS_futex, &ring->progress, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
 void ring_feed(rec_ring *ring, int stop_fd) {
   feed_state f = {0};
   uint64_t seq = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
@@ -121,10 +135,10 @@ void ring_feed(rec_ring *ring, int stop_fd) {
     if (__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) == seq + 1) {
       on_event(&f, e);
       nap = 20000;
-      if (++seq % 1024 == 0) __atomic_store_n(&ring->tail, seq, __ATOMIC_RELEASE);  /* in batches: the line stays ours */
+      if (++seq % 1024 == 0) move_tail(ring, seq);  /* in batches: the line stays ours */
       continue;
     }
-    __atomic_store_n(&ring->tail, seq, __ATOMIC_RELEASE);
+    move_tail(ring, seq);
     if (stopping) {  /* the program has ended: what is claimed and not written never will be */
       if (seq >= __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE)) break;
       seq++;
