@@ -8,10 +8,10 @@ set(CPACK_PACKAGE_NAME isoreplay)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "isoreplay developers <isoreplay@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "replay, record and check V8 isolate lifetimes on real V8")
-set(CPACK_PACKAGE_DESCRIPTION
-    "isoreplay replays scenarios of threads and V8 isolates against real V8 of several versions (10.2 to 14.6) "
-    "and reports every violation of isolate creation, entry and drop ordering beside what V8 did; it records "
-    "real programs live and writes what they did as scenarios.")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "isoreplay replays scenarios of threads and V8 isolates against real V8 of several versions (10.2 to 14.6) "
+       "and reports every violation of isolate creation, entry and drop ordering beside what V8 did; it records "
+       "real programs live and writes what they did as scenarios.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)

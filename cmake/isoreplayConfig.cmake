@@ -10,32 +10,43 @@
 # JUnit-safe), labelled isoreplay, FAMILY, BUILD, v8-VERSION and LABELS, with the
 # scenario's own `timeout` (default 10 s) and room for the replay's start.
 #
-# Sets ISOREPLAY_EXECUTABLE (and ISOREPLAY_ASAN_EXECUTABLE, ISOREPLAY_TSAN_EXECUTABLE when
-# those builds are installed) and ISOREPLAY_SUITE_EXECUTABLE.
+# BUILDS defaults to every build installed (isoreplay, isoreplay-asan, isoreplay-tsan).
+#
+# Sets ISOREPLAY_BUILDS (the builds installed), ISOREPLAY_EXECUTABLE (the default build's,
+# else the first installed), ISOREPLAY_ASAN_EXECUTABLE and ISOREPLAY_TSAN_EXECUTABLE when
+# those builds are installed, and ISOREPLAY_SUITE_EXECUTABLE.
 get_filename_component(_isoreplay_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-set(ISOREPLAY_EXECUTABLE "${_isoreplay_prefix}/bin/isoreplay")
 set(ISOREPLAY_SUITE_EXECUTABLE "${_isoreplay_prefix}/bin/isoreplay-suite")
-foreach(_b asan tsan)
-  string(TOUPPER ${_b} _B)
-  if(EXISTS "${_isoreplay_prefix}/bin/isoreplay-${_b}")
-    set(ISOREPLAY_${_B}_EXECUTABLE "${_isoreplay_prefix}/bin/isoreplay-${_b}")
+set(ISOREPLAY_BUILDS "")
+foreach(_b default asan tsan)
+  set(_exe "${_isoreplay_prefix}/bin/isoreplay-${_b}")
+  if(_b STREQUAL "default")
+    set(_exe "${_isoreplay_prefix}/bin/isoreplay")
+  endif()
+  if(EXISTS "${_exe}")
+    list(APPEND ISOREPLAY_BUILDS ${_b})
+    string(TOUPPER ${_b} _B)
+    set(ISOREPLAY_${_B}_EXECUTABLE "${_exe}")
+    if(NOT ISOREPLAY_EXECUTABLE)
+      set(ISOREPLAY_EXECUTABLE "${_exe}")
+    endif()
   endif()
 endforeach()
-if(NOT EXISTS "${ISOREPLAY_EXECUTABLE}")
+if(NOT ISOREPLAY_BUILDS)
   set(isoreplay_FOUND FALSE)
-  set(isoreplay_NOT_FOUND_MESSAGE "no isoreplay in ${_isoreplay_prefix}/bin")
+  set(isoreplay_NOT_FOUND_MESSAGE "no isoreplay, isoreplay-asan or isoreplay-tsan in ${_isoreplay_prefix}/bin")
   return()
 endif()
 
 # The executable of a build: default, asan or tsan.
 function(_isoreplay_executable build out)
-  if(build STREQUAL "default")
-    set(${out} "${ISOREPLAY_EXECUTABLE}" PARENT_SCOPE)
-  elseif(EXISTS "${_isoreplay_prefix}/bin/isoreplay-${build}")
+  if(build STREQUAL "default" AND EXISTS "${_isoreplay_prefix}/bin/isoreplay")
+    set(${out} "${_isoreplay_prefix}/bin/isoreplay" PARENT_SCOPE)
+  elseif(NOT build STREQUAL "default" AND EXISTS "${_isoreplay_prefix}/bin/isoreplay-${build}")
     set(${out} "${_isoreplay_prefix}/bin/isoreplay-${build}" PARENT_SCOPE)
   else()
-    message(FATAL_ERROR "isoreplay_add_scenarios: BUILDS ${build}: isoreplay-${build} is not installed in "
-                        "${_isoreplay_prefix}/bin (install that build: cmake --install build/${build})")
+    message(FATAL_ERROR "isoreplay_add_scenarios: BUILDS ${build}: that build is not installed in "
+                        "${_isoreplay_prefix}/bin (there: ${ISOREPLAY_BUILDS}; install it: cmake --install build/${build})")
   endif()
 endfunction()
 
@@ -83,7 +94,7 @@ function(isoreplay_add_scenarios dir)
     message(FATAL_ERROR "isoreplay_add_scenarios: ${dir} is not a directory")
   endif()
   if(NOT ARG_BUILDS)
-    set(ARG_BUILDS default)
+    set(ARG_BUILDS ${ISOREPLAY_BUILDS})
   endif()
   file(GLOB_RECURSE _scns CONFIGURE_DEPENDS "${dir}/*.scn")
   list(SORT _scns)

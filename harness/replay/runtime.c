@@ -84,7 +84,12 @@ int runtimes_load(runtime **out, int *n, iso_err *err) {
   char version[64];
   snprintf(version, sizeof version, "%s", v8p_v8_version());
   version[strcspn(version, "-")] = '\0';  /* "10.2.154.26-node.37": the V8 part */
-  int rc = add(&rts, &cap, n, version, ISOREPLAY_BUILTIN_ORIGIN, NULL, NULL, err);
+  char origin[512];  /* installed: libnode came with isoreplay, not from the build's cache */
+  snprintf(origin, sizeof origin, "%s", ISOREPLAY_BUILTIN_ORIGIN);
+  if (path == installed && strstr(origin, " (unpacked in "))
+    snprintf(strstr(origin, " (unpacked in "), sizeof origin - (size_t)(strstr(origin, " (unpacked in ") - origin),
+             " (installed with isoreplay)");
+  int rc = add(&rts, &cap, n, version, origin, NULL, NULL, err);
   FILE *f = *path ? fopen(path, "r") : NULL;
   if (!f && *path && errno != ENOENT) rc = iso_fail(err, ISO_ERR_IO, "cannot read %s: %s", path, strerror(errno));
   char line[8192];
