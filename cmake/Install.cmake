@@ -69,7 +69,7 @@ install(FILES completions/isoreplay.bash DESTINATION share/bash-completion/compl
 # A man page per command, from its --help (help2man), so they never drift from it.
 set(_iso_pages "")
 if(ISOREPLAY_HELP2MAN)
-  foreach(cmd run check versions record new)
+  foreach(cmd run check versions record new codes)
     set(_page "${CMAKE_BINARY_DIR}/man/isoreplay-${cmd}.1")
     set(_wrapper "${CMAKE_BINARY_DIR}/man/isoreplay-${cmd}")
     file(GENERATE OUTPUT "${_wrapper}" CONTENT "#!/bin/sh\nexec $<TARGET_FILE:isoreplay> ${cmd} \"$@\"\n"

@@ -1,14 +1,14 @@
 # Bash completion for isoreplay: commands, each command's options (read from
 # `isoreplay COMMAND --help`, so they never drift), --v8 versions (from `isoreplay
-# versions`), scenario files (*.scn) for run and check, and the program after record's
-# `--`. Install as /usr/share/bash-completion/completions/isoreplay, or source it.
+# versions`), violation codes for `codes` (from `isoreplay codes --names`), scenario files
+# (*.scn) for run and check, and the program after record's `--`. Install as /usr/share/bash-completion/completions/isoreplay, or source it.
 
 _isoreplay() {
   local cur prev cmd i
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "run check versions record new help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run check versions record new codes help --help --version" -- "$cur"))
     return
   fi
   cmd=${COMP_WORDS[1]}
@@ -46,8 +46,10 @@ _isoreplay() {
     run | check)
       COMPREPLY=($(compgen -f -X '!*.scn' -- "$cur") $(compgen -d -- "$cur"))
       compopt -o filenames 2>/dev/null ;;
+    codes)
+      COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" codes --names 2>/dev/null)" -- "$cur")) ;;
     help)
-      COMPREPLY=($(compgen -W "run check versions record new" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "run check versions record new codes" -- "$cur")) ;;
   esac
 }
 complete -F _isoreplay isoreplay isoreplay-asan isoreplay-tsan

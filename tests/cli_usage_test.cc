@@ -20,7 +20,7 @@ using testutil::ReadFile;
 using testutil::RunCli;
 
 TEST(CliUsage, EveryCommandHasItsOwnHelp) {
-  for (const char* cmd : {"run", "check", "versions", "record", "new"}) {
+  for (const char* cmd : {"run", "check", "versions", "record", "new", "codes"}) {
     SCOPED_TRACE(cmd);
     Cli h = RunCli(std::string(cmd) + " --help");
     EXPECT_EQ(0, h.status) << h.out;
@@ -108,4 +108,21 @@ TEST(CliUsage, NewWritesASkeletonCheckAcceptsWithEveryDocumentedStep) {
   EXPECT_EQ(2, again.status) << "an existing file is kept";
   EXPECT_NE(std::string::npos, again.out.find("exists: keep it, or --force")) << again.out;
   EXPECT_EQ(0, RunCli("new --force " + name + ".scn").status);
+}
+
+TEST(CliUsage, CodesExplainsEachViolationCodeAndSuggestsForAMisspeltOne) {
+  Cli all = RunCli("codes");
+  EXPECT_EQ(0, all.status);
+  Cli names = RunCli("codes --names");
+  std::istringstream in(names.out);
+  int n = 0;
+  for (std::string code; std::getline(in, code); n++)
+    EXPECT_NE(std::string::npos, all.out.find(code + " (")) << code;
+  EXPECT_GE(n, 19);
+  Cli one = RunCli("codes exit-order");
+  EXPECT_EQ(0u, one.out.find("exit-order (error)\n")) << one.out;
+  EXPECT_NE(std::string::npos, one.out.find("  fix: Nest Enter/Exit strictly")) << one.out;
+  Cli bad = RunCli("codes exit-ordr");
+  EXPECT_EQ(2, bad.status);
+  EXPECT_NE(std::string::npos, bad.out.find("unknown code 'exit-ordr'; did you mean 'exit-order'?")) << bad.out;
 }

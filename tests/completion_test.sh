@@ -33,6 +33,8 @@ expect "--force" isoreplay new --f
 expect "notes.txt" isoreplay run --json no
 expect "$(isoreplay versions | awk 'NR > 1 && $1 ~ /^1/ {print $1}' | sort | tr '\n' ' ' | sed 's/ $//')" isoreplay run --v8 1
 expect "truncate" isoreplay record -- trun
+expect "exit-order exit-unentered" isoreplay codes exit-
+expect "codes" isoreplay cod
 expect "isoreplay" isoreplay record -- isorepla
 expect "notes.txt" isoreplay record -- cat not
 [ $fails -eq 0 ] && echo "completion: every expectation met"

@@ -5,6 +5,8 @@
 #ifndef ISOREPLAY_CLI_H
 #define ISOREPLAY_CLI_H
 
+#include <stddef.h>
+
 #include "iso_err.h"
 #include "report.h"
 
@@ -16,6 +18,7 @@ int cmd_check(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_new(int argc, char **argv);
+int cmd_codes(int argc, char **argv);
 
 /* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -25,6 +28,9 @@ int cli_command_error(const char *command, const char *fmt, ...) __attribute__((
  * the command's long options; returns EXIT_USAGE. */
 struct option;
 int cli_unknown_option(const char *command, const char *bad, const struct option *opts);
+/* An unknown word of a kind (`what`: "code") for command: names it and the closest of
+ * words; returns EXIT_USAGE. */
+int cli_unknown_word(const char *command, const char *what, const char *bad, const char *const *words, size_t n);
 /* An unknown command: names it and the closest one; returns EXIT_USAGE. */
 int cli_unknown_command(const char *bad);
 /* `isoreplay COMMAND --help` (the whole usage for an unknown one) on stdout; exit status. */

@@ -5,6 +5,7 @@
  *   isoreplay versions                 the V8 runtimes found
  *   isoreplay record -- PROGRAM ...    check a real program live
  *   isoreplay new NAME                 a scenario skeleton
+ *   isoreplay codes [CODE...]          the violation codes and their fixes
  *   isoreplay --help | --version | COMMAND --help */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -46,5 +47,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "record")) return cmd_record(argc - 1, argv + 1);
   if (!strcmp(cmd, "versions")) return cmd_versions(argc - 1, argv + 1);
   if (!strcmp(cmd, "new")) return cmd_new(argc - 1, argv + 1);
+  if (!strcmp(cmd, "codes")) return cmd_codes(argc - 1, argv + 1);
   return cli_unknown_command(cmd);
 }

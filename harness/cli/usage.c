@@ -51,6 +51,9 @@ static const struct {
      "  --json FILE        write the recording as JSON (isoreplay-record/1)\n"
      "  --html FILE        write the recording's swimlanes\n"
      "  --quiet            leave out what the process left at its exit (information)\n"},
+    {"codes", "isoreplay codes [CODE...]\n",
+     "The violation codes isoreplay reports (docs/violations.md), each with its severity,\n"
+     "what it means and its fix: all of them, or the ones named.\n"},
     {"new", "isoreplay new [--force] NAME\n",
      "Writes NAME.scn (NAME if it ends in .scn): a scenario skeleton with the header and a\n"
      "commented example of every step, which `isoreplay check` accepts. An existing file is\n"
@@ -65,6 +68,7 @@ const char CLI_USAGE[] =
     "       isoreplay record [--out FILE.scn] [--json FILE] [--html FILE] [--quiet]\n"
     "                        -- PROGRAM ARGS...\n"
     "       isoreplay new [--force] NAME\n"
+    "       isoreplay codes [CODE...]\n"
     "       isoreplay --help | --version | COMMAND --help\n"
     "\n"
     "run       replay each scenario against real V8 and check its expectations\n"
@@ -73,6 +77,7 @@ const char CLI_USAGE[] =
     "record    run a program with every isolate call it makes checked live, and write\n"
     "          what it did as a scenario\n"
     "new       write a scenario skeleton\n"
+    "codes     the violation codes: what each means and its fix\n"
     "\n"
     "Exit status: 0 every expectation met, 1 not met, 2 bad input or usage (nothing ran),\n"
     "3 internal error. `isoreplay COMMAND --help` for a command's options; the scenario\n"
@@ -166,8 +171,14 @@ int cli_unknown_option(const char *command, const char *bad, const struct option
   return cli_command_error(command, "unknown option '%s'", bad);
 }
 
+int cli_unknown_word(const char *command, const char *what, const char *bad, const char *const *words, size_t n) {
+  const char *near = closest(bad, words, n);
+  if (near) return cli_command_error(command, "unknown %s '%s'; did you mean '%s'?", what, bad, near);
+  return cli_command_error(command, "unknown %s '%s'", what, bad);
+}
+
 int cli_unknown_command(const char *bad) {
-  const char *names[] = {"run", "check", "versions", "record", "new", "help"};
+  const char *names[] = {"run", "check", "versions", "record", "new", "codes", "help"};
   const char *near = closest(bad, names, sizeof names / sizeof *names);
   if (near) return cli_usage_error("unknown command '%s'; did you mean '%s'?", bad, near);
   return cli_usage_error("unknown command '%s'", bad);
