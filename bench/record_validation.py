@@ -99,6 +99,20 @@ def run_group(cmd, timeout, **kw):
             return None
 
 
+def quiesce():
+    """Waits (2 s at most) until no recording's uprobes are left: a recording's reader
+    removes them after `record` has exited, and a program started meanwhile would trap on
+    them, plain runs included."""
+    events = Path("/sys/kernel/tracing/uprobe_events")
+    for _ in range(200):
+        try:
+            if ":isoreplay_" not in events.read_text():
+                return
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
 def run(cmd, cwd, timeout, env=None):
     start = time.monotonic()
     p = run_group(cmd, timeout, cwd=cwd, env=env)
@@ -183,6 +197,7 @@ def ivm_suite(repo, run_dir, node, isoreplay, timeout, only):
                 return False, "", time.monotonic() - start
             own = isoreplay_lines_out(p.stderr)
             return p.returncode == 0 and p.stdout == "pass\n" and own == "", p.stderr, time.monotonic() - start
+        quiesce()
         rows.append((test.name, one([str(node), *args]), one([str(isoreplay), "record", "--", str(node), *args])))
     return rows
 
@@ -277,6 +292,7 @@ def embedding_suite(root, embedtest, node, isoreplay, timeout):
                 return False, "", time.monotonic() - start
             ok = p.returncode == status and (stdout is None or p.stdout.strip() == stdout)
             return ok, p.stderr, time.monotonic() - start
+        quiesce()
         rows.append((" ".join(args)[:40], one([str(node), *args]), one([str(isoreplay), "record", "--", str(node), *args])))
     return rows
 
@@ -301,6 +317,7 @@ def worker_suite(label, node, isoreplay, tests, root, timeout, env=None):
     t_plain = t_rec = 0.0
     for test in tests:
         args = [*flags_of(test), str(test)]
+        quiesce()
         rc, _, dt = run([str(node), *args], root, timeout, env)
         if rc != 0:
             plain_fail.append(test.name)

@@ -252,7 +252,8 @@ int cmd_record(int argc, char **argv) {
   strbuf cmdline = {0}, scn = {0};
   for (char **a = prog; *a; a++) sb_printf(&cmdline, "%s%s", a == prog ? "" : " ", *a);
   rec_summary sum;
-  int failed = rec_scenario_write(l.log_path, cmdline.p ? cmdline.p : prog[0], &scn, &sum, &err);
+  int failed = out || html ? rec_scenario_write(l.log_path, cmdline.p ? cmdline.p : prog[0], &scn, &sum, &err)
+                           : rec_scenario_count(l.log_path, &sum, &err);
   if (!failed && WIFSIGNALED(status))  /* no exit: nothing ended the threads in the recording */
     sb_printf(&scn, "# the program was killed by SIG%s after its last call above: its threads never ended, so a\n"
                     "# replay that ends them here raises what the program never reached\n", sigabbrev_np(WTERMSIG(status)));

@@ -321,3 +321,16 @@ int rec_scenario_write(const char *log_path, const char *command, strbuf *out, r
   if (v.map) munmap(v.map, v.map_len);
   return rc;
 }
+
+int rec_scenario_count(const char *log_path, rec_summary *sum, iso_err *err) {
+  memset(sum, 0, sizeof *sum);
+  log_view v;
+  if (log_open(log_path, &v, err)) return -1;
+  for (size_t i = 0; i < v.n; i++) {
+    sum->threads += v.r[i].kind == REC_THREAD;
+    sum->calls += v.r[i].kind == REC_OP;
+    sum->isolates += v.r[i].kind == REC_OP && v.r[i].op == CK_NEW;
+  }
+  if (v.map) munmap(v.map, v.map_len);
+  return 0;
+}
