@@ -19,26 +19,14 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record_validation import quiesce  # noqa: E402  (waits for a recording's probes to go)
 
 
 def per_pair(cmd):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     m = re.search(r"ns per Enter\+Exit pair: ([0-9.]+)", out) or re.search(r"^([0-9.]+)$", out, re.M)
     return float(m.group(1))
-
-
-def quiesce():
-    """Waits (2 s at most) until no recording's uprobes are left: a recording's reader
-    removes them after `record` has exited, and a program started meanwhile would trap on
-    them, plain runs included."""
-    events = Path("/sys/kernel/tracing/uprobe_events")
-    for _ in range(200):
-        try:
-            if ":isoreplay_" not in events.read_text():
-                return
-        except OSError:
-            return
-        time.sleep(0.01)
 
 
 def wall(cmd, env):
