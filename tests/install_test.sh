@@ -48,6 +48,16 @@ check "configure the example" cmake -S . -B $work/example-build -DCMAKE_PREFIX_P
 check "the example's ctest" ctest --test-dir $work/example-build --output-junit $work/junit.xml
 has "one test per scenario and runtime" $work/out "100% tests passed, 0 tests failed out of \$((2 * \$(\$P/bin/$exe versions | tail -n +2 | wc -l)))"
 has "the JUnit names them" $work/junit.xml "isoreplay.pool.worker-nests-two-runtimes.$flavor.v8-"
+first=\$(\$P/bin/$exe versions | awk 'NR == 2 {print \$1}')
+mkdir -p $work/custom
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(custom NONE)\nenable_testing()\nfind_package(isoreplay REQUIRED)\nisoreplay_add_scenarios(%s BUILDS $flavor V8 %s LABELS mine)\n' "$work/example/scenarios" "\$first" >$work/custom/CMakeLists.txt
+check "BUILDS, V8 and LABELS" cmake -S $work/custom -B $work/custom-build -DCMAKE_PREFIX_PATH=\$P
+check "list the custom tests" ctest --test-dir $work/custom-build -N -L mine
+has "one runtime: a test per scenario" $work/out "Total Tests: 2"
+has "named by build and version" $work/out "isoreplay.pool.worker-drops-outer-runtime-first.$flavor.v8-\$first"
+sed -i 's/V8 [0-9.]*/V8 9.9/' $work/custom/CMakeLists.txt
+if cmake -S $work/custom -B $work/custom-bad -DCMAKE_PREFIX_PATH=\$P >$work/out 2>&1; then echo "FAILED: V8 9.9 configured"; fails=\$((fails + 1)); fi
+has "a version not installed is a configure error naming what is" $work/out "V8 9.9:"
 has "a man page per command" \$P/share/man/man1/isoreplay-run.1 "resident memory"
 has "the completion" \$P/share/bash-completion/completions/isoreplay "complete -F _isoreplay"
 exit \$((fails > 0))
