@@ -53,6 +53,12 @@ foreach(id IN LISTS ISOREPLAY_NODE_RUNTIMES)
          "${NODE_${id}_V8}\t${NODE_${id}_ORIGIN}\t../node/${_ver}/bin/node\truntimes/${id}/isoreplay-child.node\n")
 endforeach()
 file(WRITE "${CMAKE_BINARY_DIR}/install/runtimes.tsv" "${_iso_manifest}")
+# The suppression files a sanitizer build's node children read (harness/replay/child.c
+# points them here when the build tree's copies are gone).
+if(NOT ISOREPLAY_FLAVOR STREQUAL "default")
+  install(FILES "${CMAKE_BINARY_DIR}/sanitizers/tsan.supp" "${CMAKE_BINARY_DIR}/sanitizers/lsan.supp"
+          DESTINATION lib/isoreplay/${ISOREPLAY_FLAVOR})
+endif()
 install(FILES "${CMAKE_BINARY_DIR}/install/runtimes.tsv" DESTINATION lib/isoreplay/${ISOREPLAY_FLAVOR})
 
 # The HTML report's renderer and the suite runner, laid out as in the source tree (the

@@ -18,6 +18,7 @@
 
 #include "build_info.h"
 #include "sanitizer.h"
+#include "selfpath.h"
 #include "strbuf.h"
 #include "v8probe.h"
 
@@ -93,6 +94,27 @@ _Noreturn void child_serve_from_env(void) {
   child_serve(s, out_fd);
 }
 
+/* defaults with its suppressions=FILE pointing at the installed copy of FILE when the build
+ * tree's is gone (an installed isoreplay: P/lib/isoreplay/FLAVOR/FILE). */
+static void installed_suppressions(strbuf *v, const char *defaults) {
+  const char *at = strstr(defaults, "suppressions=");
+  if (!at) {
+    sb_puts(v, defaults);
+    return;
+  }
+  at += strlen("suppressions=");
+  size_t len = strcspn(at, ": ");
+  char file[4096], rel[256], installed[4096];
+  snprintf(file, sizeof file, "%.*s", (int)len, at);
+  const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+  snprintf(rel, sizeof rel, "lib/isoreplay/%s/%s", iso_build_flavor(), base);
+  if (!access(file, R_OK) || iso_installed_path(rel, installed, sizeof installed)) {
+    sb_puts(v, defaults);
+    return;
+  }
+  sb_printf(v, "%.*s%s%s", (int)(at - defaults), defaults, installed, at + len);
+}
+
 /* Sets NAME=defaults, then the user's own value after them (theirs wins a key given twice). */
 static void add_sanitizer_env(const char *assignment) {
   const char *eq = strchr(assignment, '=');
@@ -101,7 +123,8 @@ static void add_sanitizer_env(const char *assignment) {
   snprintf(name, sizeof name, "%.*s", (int)(eq - assignment), assignment);
   const char *user = getenv(name);
   strbuf v = {0};
-  sb_printf(&v, "%s%s%s", eq + 1, user && *user ? ":" : "", user ? user : "");
+  installed_suppressions(&v, eq + 1);
+  sb_printf(&v, "%s%s", user && *user ? ":" : "", user ? user : "");
   char *value = sb_take(&v);
   if (value) setenv(name, value, 1);
   free(value);

@@ -16,7 +16,8 @@ def installed_bin(project: Path) -> Path | None:
     """The bin directory of an installed isoreplay when this runner is the installed one
     (PREFIX/share/isoreplay/runner, beside PREFIX/bin/isoreplay), else None: a checkout."""
     bindir = project.parent.parent / "bin"
-    if not (project / "build").exists() and (bindir / "isoreplay").exists():
+    if not (project / "build").exists() and any((bindir / n).exists() for n in
+                                                ("isoreplay", "isoreplay-asan", "isoreplay-tsan")):
         return bindir
     return None
 
