@@ -104,10 +104,10 @@ static void installed_suppressions(strbuf *v, const char *defaults) {
   }
   at += strlen("suppressions=");
   size_t len = strcspn(at, ": ");
-  char file[4096], rel[256], installed[4096];
+  char file[4096], rel[4200], installed[4096];
   snprintf(file, sizeof file, "%.*s", (int)len, at);
   const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-  snprintf(rel, sizeof rel, "lib/isoreplay/%s/%s", iso_build_flavor(), base);
+  snprintf(rel, sizeof rel, "lib/isoreplay/%.16s/%s", iso_build_flavor(), base);
   if (!access(file, R_OK) || iso_installed_path(rel, installed, sizeof installed)) {
     sb_puts(v, defaults);
     return;
