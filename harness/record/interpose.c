@@ -35,6 +35,8 @@
 #define FAST_TLS __attribute__((tls_model("initial-exec"))) _Thread_local
 
 static rec_ring *ring;          /* set once, before any thread: this process records */
+static int closed;              /* the process is exiting: calls pass through (ring stays mapped:
+                                   a thread may be inside put) */
 static int report_fd = -1;      /* the command's pipe, for facts (a bystander, V8 linked in) */
 static int bystander;           /* a program the recorded one started: says so at its first call */
 static pthread_key_t end_key;   /* its destructor says the thread ended */
@@ -126,7 +128,7 @@ static void say_bystander(void) {
 
 /* Whether to record this call; the thread's first recorded call announces it. */
 static int recording(void) {
-  if (!ring) {
+  if (!ring || __atomic_load_n(&closed, __ATOMIC_RELAXED)) {
     if (bystander) say_bystander();
     return 0;
   }
@@ -328,7 +330,7 @@ static void *snapshot_isolate(void *creator) {
 }
 
 static void snapshot_owns(void *iso, int owned) {
-  if (ring && !in_v8) put(REC_EV_CALL, REC_EV_SNAPSHOT_OWNS, (uint64_t)(uintptr_t)iso, (uint64_t)owned, 0, NULL);
+  if (ring && !closed && !in_v8) put(REC_EV_CALL, REC_EV_SNAPSHOT_OWNS, (uint64_t)(uintptr_t)iso, (uint64_t)owned, 0, NULL);
 }
 
 #define SNAPSHOT_CTOR(name, sym, params, args)           \
@@ -367,7 +369,7 @@ SNAPSHOT_DTOR(rec_snapshot_d2, "_ZN2v815SnapshotCreatorD2Ev")
 /* A thread that called V8 ends. */
 static void thread_ended(void *unused) {
   (void)unused;
-  if (ring && registered) put(REC_EV_THREAD_END, 0, 0, 0, 0, NULL);
+  if (ring && !__atomic_load_n(&closed, __ATOMIC_RELAXED) && registered) put(REC_EV_THREAD_END, 0, 0, 0, 0, NULL);
   registered = 0;
 }
 
@@ -419,7 +421,6 @@ __attribute__((constructor)) static void start(void) {
 /* The process exits (exit() or the end of main): what is still alive is how the program
  * ends, not a bug. Calls after this (other threads, atexit handlers) pass through. */
 __attribute__((destructor)) static void stop(void) {
-  if (!ring) return;
+  if (!ring || __atomic_exchange_n(&closed, 1, __ATOMIC_RELAXED)) return;
   put(REC_EV_EXIT, 0, 0, 0, 0, NULL);
-  ring = NULL;
 }
