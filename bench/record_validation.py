@@ -229,7 +229,19 @@ def stage_isolated_vm_6(cache):
     return link.parent
 
 
-def ivm_rows(label, ivm):
+def table_row(label, what, total, left_out, passed, ran, found, t_rec, t_plain):
+    """One program's table row, notes on its violations (code -> tests), and its error count."""
+    errors = sum(len(v) for k, v in found.items() if k.startswith("error"))
+    warnings = sum(len(v) for k, v in found.items() if k.startswith("warning"))
+    ratio = t_rec / t_plain if t_plain else float("nan")
+    row = (f"| {label}: {what} | {total} | {left_out} | {passed} of {ran} | {errors} | {warnings} | "
+           f"{ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |")
+    notes = [f"  {label}: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v))[:8])}"
+             f"{' ...' if len(set(v)) > 8 else ''}" for k, v in sorted(found.items())]
+    return row, notes, errors
+
+
+def ivm_rows(label, ivm, what="its tests/*.js"):
     """A table row and notes for one isolated-vm suite; the tests that broke under record."""
     found, left_out, tp, tr, passed, broke = {}, 0, 0.0, 0.0, 0, []
     for name, (ok, _, dt), (rok, err, drt) in ivm:
@@ -246,13 +258,7 @@ def ivm_rows(label, ivm):
             broke.append(f"{label}: {name}")
         print(f"{label}: {name}: {'pass' if rok else 'FAILS under record'}; {len(FINDING.findall(err))} violations; "
               f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
-    e = sum(len(v) for k, v in found.items() if k.startswith("error"))
-    w = sum(len(v) for k, v in found.items() if k.startswith("warning"))
-    r = tr / tp if tp else float("nan")
-    row = (f"| {label}: its tests/*.js | {len(ivm)} | {left_out} | {passed} of {len(ivm) - left_out} | {e} | {w} | "
-           f"{r:.2f}x ({tr:.1f} s / {tp:.1f} s) |")
-    notes = [f"  {label}: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v))[:8])}"
-             f"{' ...' if len(set(v)) > 8 else ''}" for k, v in sorted(found.items())]
+    row, notes, _ = table_row(label, what, len(ivm), left_out, passed, len(ivm) - left_out, found, tr, tp)
     return row, notes, broke
 
 
@@ -337,13 +343,8 @@ def worker_suite(label, node, isoreplay, tests, root, timeout, env=None):
         verdict = "pass" if rrc == 0 else f"FAILS under record ({rrc})"
         print(f"{label}: {test.name}: {verdict}; {m.group(1) if m else '?'} V8 calls; {len(found)} violations; "
               f"{dt:.2f} s plain, {drt:.2f} s recorded", flush=True)
-    n_err = sum(len(v) for k, v in found_by.items() if k.startswith("error"))
-    n_warn = sum(len(v) for k, v in found_by.items() if k.startswith("warning"))
-    ratio = t_rec / t_plain if t_plain else float("nan")
-    row = (f"| {label}: test/parallel/test-worker*.js | {len(tests)} | {len(plain_fail)} | "
-           f"{len(ran) - len(broke)} of {len(ran)} | {n_err} | {n_warn} | {ratio:.2f}x ({t_rec:.1f} s / {t_plain:.1f} s) |")
-    notes = [f"  {label}: {k}: {len(v)} times in {len(set(v))} tests: {', '.join(sorted(set(v)))}"
-             for k, v in sorted(found_by.items())]
+    row, notes, n_err = table_row(label, "test/parallel/test-worker*.js", len(tests), len(plain_fail),
+                                  len(ran) - len(broke), len(ran), found_by, t_rec, t_plain)
     return row, notes, broke, n_err
 
 
@@ -382,8 +383,8 @@ def main():
     if "18" in wanted:  # Node's embedding test: an embedder of libnode, not node itself
         embedtest = build_embedtest(root, PROJECT / "build" / "_v8" / "isolated-vm", PROJECT / "build" / "_v8" / "root" / "usr")
         row, more, b = ivm_rows("Node 18's test/embedding (embedtest on libnode 10.2, preload)",
-                                embedding_suite(root, embedtest, node, isoreplay, a.timeout))
-        table.append(row.replace("its tests/*.js", "the cases of test-embedding.js"))
+                                embedding_suite(root, embedtest, node, isoreplay, a.timeout), "the cases of test-embedding.js")
+        table.append(row)
         notes += more
         broke += b
     ivm_broke = []
