@@ -36,11 +36,11 @@ TEST(Record, TheWrongPoolIsReportedAtTheExitOfEachWorkerAndItsScenarioReplaysThe
   ASSERT_EQ(0, r.status) << r.out;
   EXPECT_EQ(2u, Count(r.out, "second runtime up")) << r.out;  // the program's own output
   EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-1 (tid ")) << r.out;
-  EXPECT_NE(std::string::npos, r.out.find("in v8::Isolate::Exit (call 9): pool-1 exits A while B, entered later, is on top"))
+  EXPECT_NE(std::string::npos, r.out.find("in v8::Isolate::Exit (call 12): pool-1 exits A while B, entered later, is on top"))
       << r.out;
   EXPECT_NE(std::string::npos, r.out.find("error[exit-order]: thread pool-2")) << r.out;
   EXPECT_NE(std::string::npos, r.out.find("warning[tls-divergence]: thread pool-1")) << r.out;  // what libnode did
-  EXPECT_NE(std::string::npos, r.out.find("26 V8 calls on 2 threads, 4 isolates: 2 errors, 2 warnings")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("34 V8 calls on 2 threads, 4 isolates: 2 errors, 2 warnings")) << r.out;
   // The call site, as addr2line takes it: the worker function that exits out of order.
   size_t at = r.out.find("      at " + kPool + "+0x");
   ASSERT_NE(std::string::npos, at) << r.out;
@@ -54,6 +54,10 @@ TEST(Record, TheWrongPoolIsReportedAtTheExitOfEachWorkerAndItsScenarioReplaysThe
   std::string text = ReadFile(scn);
   EXPECT_NE(std::string::npos, text.find("pool-1: new A   # v8::Isolate::New\n")) << text;
   EXPECT_NE(std::string::npos, text.find("pool-1: exit A  ! exit-order, tls-divergence\n")) << text;
+  // Each runtime's v8::Global, made in its script's context and reset before its exit.
+  EXPECT_NE(std::string::npos, text.find("pool-1: context A\npool-1: persistent H1 of A\n")) << text;
+  EXPECT_NE(std::string::npos, text.find("pool-1: reset H1\npool-1: exit A")) << text;
+  EXPECT_NE(std::string::npos, text.find("pool-2: reset H4\npool-2: exit D\n")) << text;
   EXPECT_NE(std::string::npos, text.find("pool-2: exit C  ! exit-order, tls-divergence\n")) << text;
   EXPECT_EQ(0, RunCli("check " + scn).status);
   Cli dry = RunCli("run --dry-run " + scn);
@@ -131,7 +135,7 @@ TEST(Record, TheCorrectPoolRaisesNothing) {
   std::string scn = Path("correct.scn");
   Cli r = RunCli("record --out " + scn + " -- " + kPool + " correct");
   ASSERT_EQ(0, r.status) << r.out;
-  EXPECT_NE(std::string::npos, r.out.find("26 V8 calls on 2 threads, 4 isolates: 0 errors, 0 warnings\n")) << r.out;
+  EXPECT_NE(std::string::npos, r.out.find("34 V8 calls on 2 threads, 4 isolates: 0 errors, 0 warnings\n")) << r.out;
   EXPECT_EQ(std::string::npos, r.out.find("error[")) << r.out;
   std::string text = ReadFile(scn);
   EXPECT_EQ(std::string::npos, text.find('!')) << text;

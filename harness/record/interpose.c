@@ -246,6 +246,39 @@ void rec_interrupt(void *iso, void *cb, void *data) {
 
 BEFORE(rec_low_memory, "_ZN2v87Isolate21LowMemoryNotificationEv", REC_EV_LOW_MEMORY)
 
+/* Handles: v8::Global and v8::Persistent are made by GlobalizeReference (its second
+ * argument is the object: a pointer to it in V8 10.2, its address since), copied by
+ * CopyGlobalReference and reset by DisposeGlobal; a handle is told by its slot, the
+ * Address* these return. A slot is announced made after the call and reset before it,
+ * so its reuse by a later handle comes after in the ring. */
+#define GLOBALIZE(name, sym)                                  \
+  V8_API void *name(void *iso, void *object) __asm__(sym);   \
+  void *name(void *iso, void *object) {                      \
+    REAL(void *, (void *, void *), sym);                     \
+    void *slot = fn(iso, object);                            \
+    emit(REC_EV_GLOBAL, iso, slot, CALLER);                  \
+    return slot;                                             \
+  }
+
+GLOBALIZE(rec_globalize_102, "_ZN2v812api_internal18GlobalizeReferenceEPNS_8internal7IsolateEPm")
+
+GLOBALIZE(rec_globalize, "_ZN2v812api_internal18GlobalizeReferenceEPNS_8internal7IsolateEm")
+
+V8_API void *rec_copy_global(void *from) __asm__("_ZN2v812api_internal19CopyGlobalReferenceEPm");
+void *rec_copy_global(void *from) {
+  REAL(void *, (void *), "_ZN2v812api_internal19CopyGlobalReferenceEPm");
+  void *slot = fn(from);
+  emit(REC_EV_GLOBAL_COPY, from, slot, CALLER);
+  return slot;
+}
+
+V8_API void rec_dispose_global(void *slot) __asm__("_ZN2v812api_internal13DisposeGlobalEPm");
+void rec_dispose_global(void *slot) {
+  REAL(void, (void *), "_ZN2v812api_internal13DisposeGlobalEPm");
+  emit(REC_EV_GLOBAL_RESET, slot, NULL, CALLER);
+  fn(slot);
+}
+
 /* Locker and Unlocker: their constructors call Initialize(isolate); the destructors are
  * told apart by the object's address (the reader keeps the map). */
 V8_API void rec_locker_init(void *locker, void *iso) __asm__("_ZN2v86Locker10InitializeEPNS_7IsolateE");

@@ -2,6 +2,7 @@
  * (rec_core.h). One thread calls it. */
 #include "rec_core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "rec_log.h"
@@ -13,6 +14,9 @@ static int closed;            /* rec_core_exit ran: later calls are not the prog
 static rec_ptrmap isolates;   /* Isolate* -> checker id of its latest lifetime */
 static rec_ptrmap scopes;     /* Locker* / Unlocker* -> checker isolate id */
 static rec_ptrmap snapshots;  /* Isolate* -> 1 while a v8::SnapshotCreator owns it */
+static rec_ptrmap handles;    /* a handle's slot (V8's Address*) -> checker handle id, 0 once reset */
+static int *handle_iso;       /* checker handle id -> its isolate's checker id */
+static size_t handle_iso_cap;
 static const void **by_id;    /* checker isolate id -> its address */
 static size_t by_id_cap;
 static int seq;               /* REC_OP records so far */
@@ -38,15 +42,17 @@ int rec_core_thread(pid_t tid, const char *os_name) {
 }
 
 /* Feeds one call of thread th to the checker and the log; reports what it raised. */
-static void feed(int th, ck_op op, int iso, int call, const char *what) {
+static void feed_object(int th, ck_op op, int iso, int object, int call, const char *what) {
   rec_thread *t = &threads[th];
-  ck_event ev = {op, t->slot, -1, iso, ++seq, 0, 0, 0};
+  ck_event ev = {op, t->slot, -1, iso, ++seq, object, 0, 0};
   t->last_seq = seq;
   size_t before = ck_violation_count(ck);
   ck_feed(ck, &ev);
-  rec_log_op(op, t->number, iso, call, seq);
+  rec_log_op(op, t->number, iso, object, call, seq);
   for (size_t i = before; i < ck_violation_count(ck); i++) rec_report(ck_violation_at(ck, i), t, seq, what, exiting);
 }
+
+static void feed(int th, ck_op op, int iso, int call, const char *what) { feed_object(th, op, iso, 0, call, what); }
 
 static int add_isolate(int th, const void *iso, int call, const char *what) {
   int id = ck_add_isolate(ck, rec_isolate_name());
@@ -108,6 +114,39 @@ const void *rec_core_current(int th) {
   if (th < 0 || closed) return NULL;
   int id = ck_ideal_current(ck, threads[th].slot);
   return id > 0 && (size_t)id < by_id_cap ? by_id[id] : NULL;
+}
+
+/* A handle made in isolate id at slot: the checker numbers handles from 1 in the order
+ * they are added, and the scenario names them H1, H2 ... by those numbers. */
+static void add_handle(int th, int id, const void *slot, const char *what) {
+  static int made;
+  char name[24];
+  snprintf(name, sizeof name, "H%d", made + 1);
+  int h = ck_add_handle(ck, name, id, 1);
+  if (h <= 0 || rec_grow((void **)&handle_iso, &handle_iso_cap, (size_t)h + 1, sizeof *handle_iso)) return;
+  made = h;
+  handle_iso[h] = id;
+  rec_ptrmap_put(&handles, slot, h);
+  feed_object(th, CK_PERSISTENT, id, h, REC_CALL_PLAIN, what);
+}
+
+void rec_core_handle_new(int th, const void *iso, const void *slot, const char *what) {
+  if (th < 0 || closed || !slot) return;
+  int id = isolate_id(th, iso, what);
+  if (id >= 0) add_handle(th, id, slot, what);
+}
+
+void rec_core_handle_copy(int th, const void *from, const void *slot, const char *what) {
+  int h;
+  if (th < 0 || closed || !slot || !rec_ptrmap_get(&handles, from, &h) || h <= 0) return;
+  add_handle(th, handle_iso[h], slot, what);
+}
+
+void rec_core_handle_reset(int th, const void *slot, const char *what) {
+  int h;
+  if (th < 0 || closed || !rec_ptrmap_get(&handles, slot, &h) || h <= 0) return;  /* made before the recording */
+  rec_ptrmap_put(&handles, slot, 0);
+  feed_object(th, CK_RESET, handle_iso[h], h, REC_CALL_PLAIN, what);
 }
 
 void rec_core_run_done(int th, const void *iso) {

@@ -24,6 +24,14 @@ void rec_core_new(int th, const void *iso, int call, const char *what);
 /* One call on an isolate. Returns 0 when the isolate is one the checker leaves alone
  * (a v8::SnapshotCreator's), 1 when the call was fed. */
 int rec_core_call(int th, ck_op op, const void *iso, const char *what);
+/* Handles (v8::Global, v8::Persistent: V8's API does not tell them apart, so each is a
+ * `persistent` to the checker; a Global's destructor is seen as its reset). A handle made
+ * in iso at slot (api_internal::GlobalizeReference's result); one copied from the handle
+ * at slot `from` (CopyGlobalReference); the handle at slot reset (DisposeGlobal). A slot
+ * not made while recording is left alone. */
+void rec_core_handle_new(int th, const void *iso, const void *slot, const char *what);
+void rec_core_handle_copy(int th, const void *from, const void *slot, const char *what);
+void rec_core_handle_reset(int th, const void *slot, const char *what);
 /* After a call that changes the current isolate: the real Isolate::GetCurrent() beside
  * the one a correct embedding would have (tls-divergence). */
 void rec_core_observe(int th, const void *current, const char *after);

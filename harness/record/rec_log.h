@@ -45,9 +45,12 @@ typedef struct rec_record {
   int32_t isolate;    /* REC_OP: the isolate number (creation order, from 1) or 0 */
   int32_t arg;        /* REC_OP: enum rec_call; REC_CODE: a ck_code; REC_INFO: rec_info */
   int32_t seq;        /* REC_OP: its number (from 1); REC_CODE: the REC_OP it belongs to */
+  int32_t handle;     /* REC_OP of a handle (persistent, reset): the checker's handle id */
   int64_t tid;        /* REC_THREAD: the kernel's thread id */
   char name[32];      /* REC_THREAD: the thread's scenario name (NUL-terminated) */
 } rec_record;
+
+_Static_assert(sizeof(rec_record) == 64, "a record is one cache line");
 
 #define REC_HEADER 8  /* bytes before the first record: the count, a uint64_t */
 

@@ -47,6 +47,9 @@ enum rec_ev_call {
   REC_EV_RUN,                /* a: the isolate (the context's) */
   REC_EV_RUN_DONE,           /* a: the isolate */
   REC_EV_SNAPSHOT_OWNS,      /* a: the isolate, b: 1 while a SnapshotCreator owns it, 0 after */
+  REC_EV_GLOBAL,             /* a: the isolate, b: the new handle's slot; after the call */
+  REC_EV_GLOBAL_COPY,        /* a: the slot copied, b: the new slot; after the call */
+  REC_EV_GLOBAL_RESET,       /* a: the slot; before the call */
   REC_EV_CALLS
 };
 

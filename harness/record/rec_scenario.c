@@ -137,6 +137,8 @@ static void write_op(strbuf *out, const log_view *v, size_t i, const char *threa
   switch (r->op) {
     case CK_THREAD_END: sb_puts(out, "end"); break;
     case CK_RUN: sb_printf(out, "run %s \"%s\"%s", iso, block ? "host()" : "0", block ? " {" : ""); break;
+    case CK_PERSISTENT: sb_printf(out, "persistent H%d of %s", r->handle, iso); break;
+    case CK_RESET: sb_printf(out, "reset H%d", r->handle); break;
     default: sb_printf(out, "%s %s", ck_op_name((ck_op)r->op), iso); break;
   }
   add_codes(out, codes, ncodes, k, r->seq, "  ! ");

@@ -133,8 +133,9 @@ void rec_log_thread(const rec_thread *t) {
   log_put(&r);
 }
 
-void rec_log_op(ck_op op, int thread, int isolate, int call, int seq) {
-  rec_record r = {.kind = REC_OP, .op = (uint16_t)op, .thread = thread, .isolate = isolate, .arg = call, .seq = seq};
+void rec_log_op(ck_op op, int thread, int isolate, int handle, int call, int seq) {
+  rec_record r = {.kind = REC_OP, .op = (uint16_t)op, .thread = thread, .isolate = isolate, .arg = call, .seq = seq,
+                  .handle = handle};
   log_put(&r);
 }
 

@@ -48,7 +48,7 @@ void rec_sink_refresh_maps(void);
 void rec_sink_close(int calls);
 
 void rec_log_thread(const rec_thread *t);
-void rec_log_op(ck_op op, int thread, int isolate, int call, int seq);
+void rec_log_op(ck_op op, int thread, int isolate, int handle, int call, int seq);
 void rec_log_run_done(int thread, int isolate);
 void rec_log_exit(void);
 

@@ -51,6 +51,9 @@ static const struct {
     [REC_EV_RUN] = {"v8::Script::Run", NULL, CK_RUN},
     [REC_EV_RUN_DONE] = {"v8::Script::Run", NULL, CK_RUN},
     [REC_EV_SNAPSHOT_OWNS] = {"v8::SnapshotCreator", NULL, CK_NEW},
+    [REC_EV_GLOBAL] = {"v8::Global (api_internal::GlobalizeReference)", NULL, CK_PERSISTENT},
+    [REC_EV_GLOBAL_COPY] = {"v8::Persistent copy (api_internal::CopyGlobalReference)", NULL, CK_PERSISTENT},
+    [REC_EV_GLOBAL_RESET] = {"v8::Global::Reset (api_internal::DisposeGlobal)", NULL, CK_RESET},
 };
 
 /* The thread of tid, registered under name at its first event; NULL out of memory. */
@@ -77,6 +80,9 @@ static void on_call(ring_thread *t, const rec_event *e) {
     case REC_EV_LOCKED: case REC_EV_UNLOCKER: rec_core_scope_begin(t->number, CALLS[e->call].op, a, b, what); break;
     case REC_EV_LOCKER_END: case REC_EV_RELOCKED: rec_core_scope_end(t->number, CALLS[e->call].op, a, what); break;
     case REC_EV_RUN_DONE: rec_core_run_done(t->number, a); break;
+    case REC_EV_GLOBAL: rec_core_handle_new(t->number, a, b, what); break;
+    case REC_EV_GLOBAL_COPY: rec_core_handle_copy(t->number, a, b, what); break;
+    case REC_EV_GLOBAL_RESET: rec_core_handle_reset(t->number, a, what); break;
     case REC_EV_ENTER:  /* V8 made it current: the observation is the isolate itself */
       if (rec_core_call(t->number, CK_ENTER, a, what)) rec_core_observe(t->number, a, CALLS[e->call].after);
       break;

@@ -194,7 +194,10 @@ static const char *const WHAT[] = {
     [UP_LOCKER_END] = "v8::Locker::~Locker", [UP_UNLOCKER] = "v8::Unlocker::Unlocker",
     [UP_UNLOCKER_END] = "v8::Unlocker::~Unlocker", [UP_CONTEXT_NEW] = "v8::Context::New", [UP_RUN] = "v8::Script::Run",
     [UP_RUN_OPTIONS] = "v8::Script::Run", [UP_SNAPSHOT_NEW] = "v8::SnapshotCreator::SnapshotCreator",
-    [UP_SNAPSHOT_END] = "v8::SnapshotCreator::~SnapshotCreator"};
+    [UP_SNAPSHOT_END] = "v8::SnapshotCreator::~SnapshotCreator",
+    [UP_GLOBALIZE] = "v8::Global (api_internal::GlobalizeReference)",
+    [UP_COPY_GLOBAL] = "v8::Persistent copy (api_internal::CopyGlobalReference)",
+    [UP_DISPOSE_GLOBAL] = "v8::Global::Reset (api_internal::DisposeGlobal)"};
 
 /* A script run on the isolate the thread has entered (what a correct embedding runs on:
  * the probe cannot ask the context for its isolate). */
@@ -214,7 +217,8 @@ static void on_entry(up_thread *t, up_call call, const void *a, const void *b) {
       if (!v8) rec_core_call(t->number, call == UP_CONTEXT_NEW ? CK_CONTEXT : CK_DISPOSE, a, WHAT[call]);
       push(t, call, a, NULL, 0);
       break;
-    case UP_LOCKER: case UP_UNLOCKER_END: push(t, call, a, b, 0); break;
+    case UP_LOCKER: case UP_UNLOCKER_END: case UP_GLOBALIZE: case UP_COPY_GLOBAL: push(t, call, a, b, 0); break;
+    case UP_DISPOSE_GLOBAL: if (!v8) rec_core_handle_reset(t->number, a, WHAT[call]); break;
     case UP_LOCKER_END: if (!v8) rec_core_scope_end(t->number, CK_UNLOCK, a, WHAT[call]); break;
     case UP_UNLOCKER: if (!v8) rec_core_scope_begin(t->number, CK_UNLOCKER, a, b, WHAT[call]); break;
     case UP_RUN: run_entry(t, call, v8); break;
@@ -237,6 +241,8 @@ static void on_return(up_thread *t, up_call call, const void *value) {
     case UP_LOCKER: rec_core_scope_begin(t->number, CK_LOCK, fr.a, fr.b, WHAT[call]); break;
     case UP_UNLOCKER_END: rec_core_scope_end(t->number, CK_RELOCK, fr.a, WHAT[call]); break;
     case UP_RUN: case UP_RUN_OPTIONS: if (fr.fed) rec_core_run_done(t->number, fr.a); break;
+    case UP_GLOBALIZE: rec_core_handle_new(t->number, fr.a, value, WHAT[call]); break;
+    case UP_COPY_GLOBAL: rec_core_handle_copy(t->number, fr.a, value, WHAT[call]); break;
     default: break;
   }
 }

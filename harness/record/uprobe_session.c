@@ -41,6 +41,9 @@ static const struct {
     {UP_RUN_OPTIONS, "run_options", "_ZN2v86Script3RunENS_5LocalINS_7ContextEEENS1_INS_4DataEEE", 0, 1, 1},
     {UP_SNAPSHOT_NEW, "snapshot_new", "_ZN2v815SnapshotCreatorC", 1, 1, 1},
     {UP_SNAPSHOT_END, "snapshot_end", "_ZN2v815SnapshotCreatorD", 1, 1, 1},
+    {UP_GLOBALIZE, "globalize", "_ZN2v812api_internal18GlobalizeReferenceE", 1, 1, 1},  /* 10.2: (Isolate*, Address*) */
+    {UP_COPY_GLOBAL, "copy_global", "_ZN2v812api_internal19CopyGlobalReferenceEPm", 0, 1, 1},
+    {UP_DISPOSE_GLOBAL, "dispose_global", "_ZN2v812api_internal13DisposeGlobalEPm", 0, 1, 0},
 };
 
 /* Writes text to root/rel (appending for uprobe_events). 0, or -1 with errno. */
