@@ -8,7 +8,7 @@ _isoreplay() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "run check versions record new codes help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run check versions record new codes explore help --help --version" -- "$cur"))
     return
   fi
   cmd=${COMP_WORDS[1]}
@@ -34,6 +34,12 @@ _isoreplay() {
     --memory-limit)
       COMPREPLY=($(compgen -W "512M 1G 4G 0" -- "$cur"))
       return ;;
+    --witness-dir)
+      COMPREPLY=($(compgen -d -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      return ;;
+    --bound | --seed | --runs | --depth | --max-schedules)
+      return ;;
   esac
   if [ "${cur:0:1}" = - ]; then
     local opts
@@ -43,13 +49,13 @@ _isoreplay() {
     return
   fi
   case "$cmd" in
-    run | check)
+    run | check | explore)
       COMPREPLY=($(compgen -f -X '!*.scn' -- "$cur") $(compgen -d -- "$cur"))
       compopt -o filenames 2>/dev/null ;;
     codes)
       COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" codes --names 2>/dev/null)" -- "$cur")) ;;
     help)
-      COMPREPLY=($(compgen -W "run check versions record new codes" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "run check versions record new codes explore" -- "$cur")) ;;
   esac
 }
 complete -F _isoreplay isoreplay isoreplay-asan isoreplay-tsan

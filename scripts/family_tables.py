@@ -6,8 +6,9 @@
 
 Each scenarios/FAMILY/README.md has a table `| scenario | what it shows |`; its rows are
 generated: one per .scn file of the family, with the scenario's title, the codes it
-expects (what its `!` lines say, read from `isoreplay run --dry-run --json`), how it says
-V8 ends it (its `expect-end` lines) and its sources. The text around the table is the
+expects (what its `!` lines say, read from `isoreplay run --dry-run --json`), what explore
+finds in its other orders (its `expect-race` lines), how it says V8 ends it (its
+`expect-end` lines) and its sources. The text around the table is the
 family's own. The check is a ctest test (docs.family_readmes): a scenario added, renamed
 or changed shows in its family's README.
 """
@@ -60,6 +61,15 @@ def ends(path: Path) -> list[str]:
     return [l for l in lines if l.startswith("expect-end")]
 
 
+def races(path: Path) -> list[str]:
+    """The codes of the scenario's expect-race lines: what explore finds in other orders."""
+    found = []
+    for line in (uncommented(l).strip() for l in path.read_text().splitlines()):
+        if line.startswith("expect-race "):
+            found += [c.strip() for c in line[len("expect-race "):].split(",")]
+    return found
+
+
 def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -70,6 +80,8 @@ def row(path: Path, report: dict | None) -> str:
     raised = codes(report)
     what = [cell(report["title"]) + ("" if report["title"].endswith((".", "!", "?")) else ".")]
     what.append("Raises: " + ", ".join(f"`{c}`" for c in raised) + "." if raised else "Raises nothing.")
+    if races(path):
+        what.append("In another order (`isoreplay explore`): " + ", ".join(f"`{c}`" for c in races(path)) + ".")
     if ends(path):
         what.append("V8 ends it: " + "; ".join(f"`{cell(e)}`" for e in ends(path)) + ".")
     if report.get("sources"):

@@ -19,6 +19,7 @@ int cmd_versions(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_codes(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 
 /* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -41,6 +42,10 @@ extern const char CLI_USAGE[];
 /* Parses every file before anything runs: on any bad input, prints each diagnostic and
  * returns the exit status (2, or 3 for an internal failure); else 0 with scns[] filled. */
 int cli_load_all(char **files, int n, scenario **scns);
+/* Loads every file (cli_load_all), then calls fn on each in order unless one was bad
+ * input; frees them and flushes stdout. The highest exit status of the load and the
+ * calls (EXIT_INTERNAL when stdout cannot be written). */
+int cli_each_scenario(char **files, int n, int (*fn)(void *ud, const scenario *s), void *ud);
 
 /* The HTML view of one scenario's reports (one per runtime, side by side), rendered by
  * reports/render.py (Jinja2) and written to path like every output file. Returns 0, or

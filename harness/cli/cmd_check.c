@@ -2,10 +2,21 @@
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli.h"
 #include "report_out.h"
+
+static int say_ok(void *ud, const scenario *s) {
+  (void)ud;
+  report_printf(stdout, "%s: ok: \"%s\", %d step%s\n", s->path, s->title, s->nsteps, s->nsteps == 1 ? "" : "s");
+  return EXIT_MET;
+}
+
+static int say_nothing(void *ud, const scenario *s) {
+  (void)ud;
+  (void)s;
+  return EXIT_MET;
+}
 
 int cmd_check(int argc, char **argv) {
   static const struct option OPTS[] = {{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'H'},
@@ -20,17 +31,5 @@ int cmd_check(int argc, char **argv) {
   }
   int n = argc - optind;
   if (n <= 0) return cli_usage_error("no scenario file given");
-  scenario **scns = calloc((size_t)n, sizeof *scns);
-  if (!scns) return EXIT_INTERNAL;
-  int status = cli_load_all(argv + optind, n, scns);
-  for (int i = 0; i < n && !status && !quiet; i++)
-    report_printf(stdout, "%s: ok: \"%s\", %d step%s\n", argv[optind + i], scns[i]->title, scns[i]->nsteps,
-                  scns[i]->nsteps == 1 ? "" : "s");
-  for (int i = 0; i < n; i++) scn_free(scns[i]);
-  free(scns);
-  if (fflush(stdout) || ferror(stdout)) {
-    fprintf(stderr, "isoreplay: cannot write to standard output\n");
-    return EXIT_INTERNAL;
-  }
-  return status;
+  return cli_each_scenario(argv + optind, n, quiet ? say_nothing : say_ok, NULL);
 }

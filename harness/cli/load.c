@@ -1,5 +1,6 @@
-/* load.c — every scenario file parsed before anything runs. */
+/* load.c — every scenario file parsed before anything runs, and a command run on each. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "report_out.h"
@@ -12,6 +13,23 @@ int cli_load_all(char **files, int n, scenario **scns) {
     fputs(err.msg, stderr);
     int st = iso_exit_status(err.kind);
     if (st > status) status = st;
+  }
+  return status;
+}
+
+int cli_each_scenario(char **files, int n, int (*fn)(void *ud, const scenario *s), void *ud) {
+  scenario **scns = calloc((size_t)n, sizeof *scns);
+  if (!scns) return EXIT_INTERNAL;
+  int status = cli_load_all(files, n, scns);
+  for (int i = 0; i < n && !status; i++) {
+    int one = fn(ud, scns[i]);
+    if (one > status) status = one;
+  }
+  for (int i = 0; i < n; i++) scn_free(scns[i]);
+  free(scns);
+  if (fflush(stdout) || ferror(stdout)) {
+    fprintf(stderr, "isoreplay: cannot write to standard output\n");
+    return EXIT_INTERNAL;
   }
   return status;
 }

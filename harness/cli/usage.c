@@ -51,6 +51,26 @@ static const struct {
      "  --json FILE        write the recording as JSON (isoreplay-record/1)\n"
      "  --html FILE        write the recording's swimlanes\n"
      "  --quiet            leave out what the process left at its exit (information)\n"},
+    {"explore",
+     "isoreplay explore [--bound N] [--pct [--seed S] [--runs K] [--depth D]] [--real]\n"
+     "                  [--witness-dir DIR] [--max-schedules N] FILE...\n",
+     "Treats each scenario as a program (each thread's steps in order, the orderings its\n"
+     "Lockers, joins, channels, mutexes, spawns and blocks guarantee) and checks its other\n"
+     "interleavings with the checker alone. Reports each violation some schedule raises and\n"
+     "the file's own order does not, with a witness: the same steps in the order that breaks\n"
+     "(DIR/NAME.race-K.scn). A scenario with `expect-race CODE, ...` passes when exactly\n"
+     "those codes are found; one without passes when nothing is (docs/explore.md).\n"
+     "\n"
+     "  --bound N          at most N preemptions per schedule (default 2), every schedule\n"
+     "                     up to that, equivalent orders of independent steps checked once\n"
+     "  --pct              random schedules instead (PCT): --runs K of them (default 1000)\n"
+     "                     from --seed S (default 1), --depth D (default 3)\n"
+     "  --real             replay each witness on every V8 runtime: what V8 does in that order\n"
+     "  --witness-dir DIR  where witnesses are written (default: the current directory)\n"
+     "  --max-schedules N  stop after N schedules and say the search is incomplete\n"
+     "                     (default 10000000)\n"
+     "  --no-reduction     check every schedule within the bound, equivalent ones too\n"
+     "                     (what partial-order reduction saves, for comparison)\n"},
     {"codes", "isoreplay codes [CODE...]\n",
      "The violation codes isoreplay reports (docs/violations.md), each with its severity,\n"
      "what it means and its fix: all of them, or the ones named.\n"},
@@ -69,6 +89,7 @@ const char CLI_USAGE[] =
     "                        -- PROGRAM ARGS...\n"
     "       isoreplay new [--force] NAME\n"
     "       isoreplay codes [CODE...]\n"
+    "       isoreplay explore [--bound N] [--pct] [--real] [--witness-dir DIR] FILE...\n"
     "       isoreplay --help | --version | COMMAND --help\n"
     "\n"
     "run       replay each scenario against real V8 and check its expectations\n"
@@ -78,6 +99,7 @@ const char CLI_USAGE[] =
     "          what it did as a scenario\n"
     "new       write a scenario skeleton\n"
     "codes     the violation codes: what each means and its fix\n"
+    "explore   check a scenario's other interleavings; write a witness of each race\n"
     "\n"
     "Exit status: 0 every expectation met, 1 not met, 2 bad input or usage (nothing ran),\n"
     "3 internal error. `isoreplay COMMAND --help` for a command's options; the scenario\n"

@@ -114,6 +114,8 @@ typedef struct scenario {
   scn_end_expect *ends;   /* expect-end lines: at most one unconditional (default: clean) */
   int nends;
   int fatal_continue;     /* fatal-handler continue (extension) */
+  unsigned race_expect;   /* expect-race CODE, ... (extension): what explore must find */
+  int race_expect_line;   /* its first line, 0 when none */
   scn_flavor_note *skips;
   int nskips;
   scn_flavor_note *sanitizers;  /* expect-sanitizer FLAVOR "text" (extension) */

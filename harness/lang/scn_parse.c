@@ -245,10 +245,26 @@ static int d_fatal_handler(directive_ctx *d) {
   return 0;
 }
 
+/* expect-race CODE[, CODE...]: what `isoreplay explore` must find in other schedules
+ * (an extension, docs/explore.md); may repeat. */
+static int d_expect_race(directive_ctx *d) {
+  for (;;) {
+    const token *t = want(d, TOK_NAME, "a violation code, e.g. use-after-dispose");
+    if (!t) return -1;
+    ck_code code;
+    if (ck_code_parse(t->text, &code))
+      return parse_error(d->p, d->line, t->col, "unknown violation code '%s' (isoreplay codes lists them)", t->text);
+    d->p->s->race_expect |= 1u << code;
+    if (!d->p->s->race_expect_line) d->p->s->race_expect_line = d->line;
+    if (at(d)->kind != TOK_COMMA) return 0;
+    d->i++;
+  }
+}
+
 static const struct { const char *name; int (*parse)(directive_ctx *); } DIRECTIVES[] = {
   {"title", d_title}, {"source", d_source}, {"model", d_model}, {"tags", d_tags},
   {"timeout", d_timeout}, {"expect-end", d_expect_end}, {"skip", d_skip},
-  {"expect-sanitizer", d_expect_sanitizer}, {"fatal-handler", d_fatal_handler},
+  {"expect-sanitizer", d_expect_sanitizer}, {"fatal-handler", d_fatal_handler}, {"expect-race", d_expect_race},
 };
 
 static int directive(parser *p, int line, const tok_line *tl) {
@@ -261,7 +277,7 @@ static int directive(parser *p, int line, const tok_line *tl) {
   if (k == sizeof DIRECTIVES / sizeof DIRECTIVES[0])
     return parse_error(p, line, name->col,
                        "unknown directive '%s': a step is THREAD: OP ...; directives are title, source, "
-                       "model, tags, timeout, expect-end, skip, expect-sanitizer, fatal-handler", name->text);
+                       "model, tags, timeout, expect-end, skip, expect-sanitizer, fatal-handler, expect-race", name->text);
   if (DIRECTIVES[k].parse(&d)) return -1;
   const token *rest = at(&d);
   if (rest->kind == TOK_ERROR) return parse_error(p, line, rest->col, "%s", rest->text);
