@@ -84,7 +84,7 @@ static int explore_one(void *ud, const scenario *s) {
                   c->o.pct_depth, c->o.seed, r.ms);
   else
     report_printf(stdout, "%s: explored %ld schedules to preemption bound %d in %.1f ms; partial-order reduction "
-                  "cut %ld equivalent ones%s\n", s->path, r.schedules, c->o.bound, r.ms, r.pruned,
+                  "cut %ld equivalent branches%s\n", s->path, r.schedules, c->o.bound, r.ms, r.pruned,
                   r.capped ? " (stopped at --max-schedules: the search is incomplete)" : "");
   int status = EXIT_MET;
   for (int k = 0; k < r.nfindings; k++) {

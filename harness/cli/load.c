@@ -21,7 +21,7 @@ int cli_each_scenario(char **files, int n, int (*fn)(void *ud, const scenario *s
   scenario **scns = calloc((size_t)n, sizeof *scns);
   if (!scns) return EXIT_INTERNAL;
   int status = cli_load_all(files, n, scns);
-  for (int i = 0; i < n && !status; i++) {
+  for (int i = 0, bad = status; i < n && !bad; i++) {
     int one = fn(ud, scns[i]);
     if (one > status) status = one;
   }

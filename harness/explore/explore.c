@@ -148,6 +148,7 @@ static void fill_node(search *S, const sim *m, int d) {
     int su = AT(S->next, d - 1, u);
     if (su >= 0 && AT(S->enabled, d - 1, u) && sim_independent(&S->p, su, step)) AT(S->asleep, d, u) = 1;
   }
+  for (int u = 0; u < S->nt; u++) S->r->pruned += AT(S->asleep, d, u) && AT(S->enabled, d, u);
 }
 
 /* 1 when choosing u at node d stays within the bound; the preemptions after it in *after. */
@@ -196,9 +197,8 @@ static int run_schedule(search *S, int prefix) {
       break;
     }
     int c = default_choice(S, d, &why);
-    if (c < 0) {
-      if (why == 1) S->r->pruned++;
-      else S->r->bounded++;
+    if (c < 0) {  /* every thread that may go on is asleep (counted above), or past the bound */
+      if (why == 2) S->r->bounded++;
       break;
     }
     S->chosen[d] = c;

@@ -39,7 +39,7 @@ typedef struct explore_finding {
 
 typedef struct explore_result {
   long schedules;      /* complete schedules checked */
-  long pruned;         /* cut by sleep sets: the same as one checked */
+  long pruned;         /* branches cut by sleep sets: each the same as one checked */
   long bounded;        /* cut by the preemption bound */
   long deadlocked;     /* schedules that ended with threads stuck */
   int capped;          /* max_schedules stopped the search: it is incomplete */
