@@ -8,7 +8,7 @@ _isoreplay() {
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD - 1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "run check versions record new codes explore help --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "run check versions record new codes explore reduce help --help --version" -- "$cur"))
     return
   fi
   cmd=${COMP_WORDS[1]}
@@ -28,7 +28,7 @@ _isoreplay() {
     --v8)
       COMPREPLY=($(compgen -W "all $("${COMP_WORDS[0]}" versions 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur"))
       return ;;
-    --json | --trace | --html | --out)
+    --json | --trace | --html | --out | --output | -o)
       COMPREPLY=($(compgen -f -- "$cur"))
       return ;;
     --memory-limit)
@@ -49,13 +49,13 @@ _isoreplay() {
     return
   fi
   case "$cmd" in
-    run | check | explore)
+    run | check | explore | reduce)
       COMPREPLY=($(compgen -f -X '!*.scn' -- "$cur") $(compgen -d -- "$cur"))
       compopt -o filenames 2>/dev/null ;;
     codes)
       COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" codes --names 2>/dev/null)" -- "$cur")) ;;
     help)
-      COMPREPLY=($(compgen -W "run check versions record new codes explore" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "run check versions record new codes explore reduce" -- "$cur")) ;;
   esac
 }
 complete -F _isoreplay isoreplay isoreplay-asan isoreplay-tsan

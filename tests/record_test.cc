@@ -65,6 +65,22 @@ TEST(Record, TheWrongPoolIsReportedAtTheExitOfEachWorkerAndItsScenarioReplaysThe
   Cli real = RunCli("run " + scn);  // every runtime of this build: the same verdicts
   EXPECT_EQ(0, real.status) << real.out;
   EXPECT_EQ(0u, Count(real.out, "FAIL")) << real.out;
+
+  // The recording reduced to what makes the first exit-order: two isolates entered, the
+  // first exited (pool-1's, or pool-2's: either thread's five steps).
+  std::string small = Path("wrong.reduced.scn");
+  Cli red = RunCli("reduce -q --keep exit-order -o " + small + " " + scn);
+  ASSERT_EQ(0, red.status) << red.out;
+  EXPECT_NE(std::string::npos, red.out.find("reduced from 34 steps to 5 keeping 'exit-order'")) << red.out;
+  std::string reduced = ReadFile(small);
+  EXPECT_TRUE(reduced.find("pool-1: new A\npool-1: enter A\npool-1: new B\npool-1: enter B\npool-1: exit A  ! exit-order") !=
+                  std::string::npos ||
+              reduced.find("pool-2: new C\npool-2: enter C\npool-2: new D\npool-2: enter D\npool-2: exit C  ! exit-order") !=
+                  std::string::npos)
+      << reduced;
+  EXPECT_NE(std::string::npos, reduced.find("title \"Recorded: ")) << reduced;  // the header kept
+  Cli small_dry = RunCli("run --dry-run " + small);
+  EXPECT_EQ(0, small_dry.status) << small_dry.out;
 }
 
 TEST(Record, JsonAndHtmlHoldEveryViolationWithItsThreadCallAndFrames) {

@@ -20,6 +20,7 @@ int cmd_record(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_codes(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_reduce(int argc, char **argv);
 
 /* Prints "isoreplay: MESSAGE" and the usage to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "explore.h"
@@ -46,14 +47,19 @@ static void witness_path(const explore_cli *c, const char *path, int k, char *ou
 
 /* The witness replayed on every runtime: what each V8 did in that order. */
 static void replay_real(const char *witness) {
-  char cmd[8192];
-  snprintf(cmd, sizeof cmd, "'/proc/self/exe' run --quiet '%s' 2>&1", witness);
+  char self[4096], cmd[8400];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);  /* popen's shell is another process */
+  if (n <= 0 || strchr(witness, '\'') || memchr(self, '\'', (size_t)n)) return;
+  self[n] = 0;
+  snprintf(cmd, sizeof cmd, "'%s' run '%s' 2>&1", self, witness);
   FILE *p = popen(cmd, "r");
   if (!p) return;
   char line[2048];
-  while (fgets(line, sizeof line, p))
-    if (strstr(line, "replay ended") || strstr(line, "skipped"))
-      report_printf(stdout, "        %s", strstr(line, ": ") ? strstr(line, ": ") + 2 : line);
+  while (fgets(line, sizeof line, p)) {
+    line[strcspn(line, "\n")] = 0;
+    const char *ended = strstr(line, ": replay ended: "), *skipped = strstr(line, ": skipped");
+    if (ended || skipped) report_printf(stdout, "        %s\n", ended ? ended + 2 : skipped + 2);
+  }
   pclose(p);
 }
 
@@ -80,8 +86,8 @@ static int explore_one(void *ud, const scenario *s) {
     return err.kind == ISO_ERR_INPUT ? EXIT_USAGE : EXIT_INTERNAL;
   }
   if (c->o.pct)
-    report_printf(stdout, "%s: %ld random schedules (PCT, depth %d, seed %lu) in %.1f ms\n", s->path, r.schedules,
-                  c->o.pct_depth, c->o.seed, r.ms);
+    report_printf(stdout, "%s: %ld random schedules (PCT, depth %d, seed %ld) in %.1f ms\n", s->path, r.schedules,
+                  c->o.pct_depth, (long)c->o.seed, r.ms);
   else
     report_printf(stdout, "%s: explored %ld schedules to preemption bound %d in %.1f ms; partial-order reduction "
                   "cut %ld equivalent branches%s\n", s->path, r.schedules, c->o.bound, r.ms, r.pruned,

@@ -49,5 +49,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "new")) return cmd_new(argc - 1, argv + 1);
   if (!strcmp(cmd, "codes")) return cmd_codes(argc - 1, argv + 1);
   if (!strcmp(cmd, "explore")) return cmd_explore(argc - 1, argv + 1);
+  if (!strcmp(cmd, "reduce")) return cmd_reduce(argc - 1, argv + 1);
   return cli_unknown_command(cmd);
 }

@@ -71,6 +71,22 @@ static const struct {
      "                     (default 10000000)\n"
      "  --no-reduction     check every schedule within the bound, equivalent ones too\n"
      "                     (what partial-order reduction saves, for comparison)\n"},
+    {"reduce", "isoreplay reduce --keep PROPERTY [--v8 VERSION] [-o OUT] [--quiet] FILE\n",
+     "Cuts a scenario (written by hand or recorded) down to the few steps that keep a\n"
+     "property, by delta debugging over its threads, isolates, blocks and steps; every\n"
+     "candidate stays well formed. Writes OUT (default NAME.reduced.scn here): the header,\n"
+     "what was reduced from what, and the steps marked with what they raise, so it passes\n"
+     "`check` and shows the property when run (docs/reduce.md).\n"
+     "\n"
+     "  --keep PROPERTY    CODE or CODE@LINE: the checker raises the code (at a step of\n"
+     "                     that line of FILE), tested without V8;\n"
+     "                     'signal SIG', 'fatal TEXT': how V8 ends the replay;\n"
+     "                     'sanitizer TEXT': a sanitizer finding of this build;\n"
+     "                     wrong-result: a run's `=>` is not met; these on --v8's V8,\n"
+     "                     each candidate replayed in a child\n"
+     "  --v8 VERSION       the runtime V8 properties are tested on (e.g. 13.6)\n"
+     "  -o, --output OUT   where the reduced scenario goes\n"
+     "  --quiet            no progress lines on stderr\n"},
     {"codes", "isoreplay codes [CODE...]\n",
      "The violation codes isoreplay reports (docs/violations.md), each with its severity,\n"
      "what it means and its fix: all of them, or the ones named.\n"},
@@ -90,6 +106,7 @@ const char CLI_USAGE[] =
     "       isoreplay new [--force] NAME\n"
     "       isoreplay codes [CODE...]\n"
     "       isoreplay explore [--bound N] [--pct] [--real] [--witness-dir DIR] FILE...\n"
+    "       isoreplay reduce --keep PROPERTY [--v8 VERSION] [-o OUT] FILE\n"
     "       isoreplay --help | --version | COMMAND --help\n"
     "\n"
     "run       replay each scenario against real V8 and check its expectations\n"
@@ -100,6 +117,7 @@ const char CLI_USAGE[] =
     "new       write a scenario skeleton\n"
     "codes     the violation codes: what each means and its fix\n"
     "explore   check a scenario's other interleavings; write a witness of each race\n"
+    "reduce    cut a scenario down to the steps that keep a violation or a V8 crash\n"
     "\n"
     "Exit status: 0 every expectation met, 1 not met, 2 bad input or usage (nothing ran),\n"
     "3 internal error. `isoreplay COMMAND --help` for a command's options; the scenario\n"

@@ -321,6 +321,18 @@ int explore_run(const scenario *s, const explore_opts *o, explore_result *r, iso
   return rc;
 }
 
+int explore_file_order(const scenario *s, unsigned *codes, unsigned *end_codes) {
+  sim_prog p;
+  if (sim_prog_init(&p, s)) return -1;
+  sim *m = run_file_order(&p);
+  int rc = m && !sim_failed(m) ? 0 : -1;
+  for (int i = 0; m && i < s->nsteps; i++) codes[i] = sim_codes(m, i);
+  if (m) *end_codes = sim_codes(m, -1);
+  sim_free(m);
+  sim_prog_free(&p);
+  return rc;
+}
+
 void explore_result_free(explore_result *r) {
   for (int k = 0; k < r->nfindings; k++) {
     free(r->findings[k].order);

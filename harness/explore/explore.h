@@ -53,5 +53,8 @@ typedef struct explore_result {
 /* Explores s. 0, or -1 with err (out of memory; a scenario too large to explore). */
 int explore_run(const scenario *s, const explore_opts *o, explore_result *r, iso_err *err);
 void explore_result_free(explore_result *r);
+/* The checker's codes of s in the file's own order (what its dry run raises): per step
+ * into codes[nsteps], the end's into *end_codes. 0, or -1 out of memory. */
+int explore_file_order(const scenario *s, unsigned *codes, unsigned *end_codes);
 
 #endif

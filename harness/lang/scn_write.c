@@ -93,8 +93,8 @@ void scn_write_step(strbuf *out, const scn_step *st, unsigned codes, int results
   }
   if (results) put_results(out, st);
   if (st->background) sb_puts(out, " &");
-  if (st->opens_block) sb_puts(out, " {");
   scn_write_codes(out, codes, "  ! ");
+  if (st->opens_block) sb_puts(out, " {");
 }
 
 /* 1 when the line (without its newline) is blank, a comment or a header directive. */

@@ -12,8 +12,8 @@
  * what it races to are the writer's to say. */
 void scn_write_header(strbuf *out, const scenario *s);
 /* One step from its fields, without indentation or newline: a `}` step as "}", its `=>`
- * results and their conditions (unless !results), `&`, `{`, and "  ! CODE, ..." for the
- * codes set in `codes` (bits of ck_code; none written when 0). */
+ * results and their conditions (unless !results), `&`, "  ! CODE, ..." for the codes set
+ * in `codes` (bits of ck_code; none written when 0), and `{`. */
 void scn_write_step(strbuf *out, const scn_step *st, unsigned codes, int results);
 /* The codes set in `codes`, after `lead`, comma-separated (nothing when 0). */
 void scn_write_codes(strbuf *out, unsigned codes, const char *lead);

@@ -123,13 +123,13 @@ class TraceFormat(unittest.TestCase):
         ev = doc["traceEvents"]
         names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
         self.assertEqual({"main", "T0", "T1", "T2"}, names)
-        self.assertEqual(22, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == 1))  # a slice per step
+        self.assertEqual(25, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == 1))  # a slice per step (22 and 3 joins)
         versions = json.loads(subprocess.run([str(CLI), "versions", "--json"], capture_output=True, text=True).stdout)
         procs = [e for e in ev if e["ph"] == "M" and e["name"] == "process_name"]
         self.assertEqual(len(versions), len(procs))  # a process per runtime replayed
         for p, rt in zip(procs, versions):
             self.assertIn(rt["v8_version"], p["args"]["name"])
-            self.assertEqual(22, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == p["pid"]))
+            self.assertEqual(25, sum(1 for e in ev if e["ph"] == "X" and e["pid"] == p["pid"]))
         self.assertTrue(any(e["ph"] == "b" and e["cat"] == "locked" for e in ev))
         self.assertTrue(any(e["ph"] == "b" and e["cat"] == "entered" for e in ev))
         flows = [e for e in ev if e["ph"] == "s" and e["cat"] == "handoff"]
