@@ -13,6 +13,7 @@
 extern "C" {
 #include "rec_core.h"
 #include "rec_scenario.h"
+#include "scenario.h"
 }
 
 namespace {
@@ -115,4 +116,34 @@ TEST(RecCore, AHandleMadeNotEnteredIsNotEnteredAndOneMadeBeforeTheRecordingIsLef
   EXPECT_NE(std::string::npos, text.find("main: new A\nmain: persistent H1 of A  ! not-entered\n"))
       << text;
   EXPECT_EQ(std::string::npos, text.find("reset")) << text;
+}
+
+TEST(RecCore, AThreadThatEndsInsideItsOwnRunStillGivesAScenarioThatParses) {
+  // A worker's script made handles (so its run is a block) and the thread ended before
+  // the run returned (Node's worker.terminate(), process.exit() in a worker); another
+  // thread's run is still open when the process exits.
+  Recording r;
+  int w = rec_core_thread(getpid() + 1, "worker");
+  rec_core_new(w, &iso_a, 0, "v8::Isolate::New");
+  rec_core_call(w, CK_ENTER, &iso_a, "v8::Isolate::Enter");
+  rec_core_call(w, CK_RUN, &iso_a, "v8::Script::Run");
+  rec_core_handle_new(w, &iso_a, &slot_1, "GlobalizeReference");
+  rec_core_thread_end(w);
+  rec_core_new(r.th, &iso_b, 0, "v8::Isolate::New");
+  rec_core_call(r.th, CK_ENTER, &iso_b, "v8::Isolate::Enter");
+  rec_core_call(r.th, CK_RUN, &iso_b, "v8::Script::Run");
+  rec_core_handle_new(r.th, &iso_b, &slot_2, "GlobalizeReference");
+  r.Close();
+  std::string text = r.Scenario();
+  EXPECT_NE(std::string::npos, text.find("  worker: persistent H1 of A\n"
+                                         "  # the run above never returned: its thread ends inside it\n}\n"
+                                         "worker: end"))
+      << text;
+  EXPECT_NE(std::string::npos, text.find("  main: persistent H2 of B\n  # the run above never returned: its thread ends "
+                                         "inside it\n}\n# the process exits"))
+      << text;
+  scenario* s = nullptr;
+  iso_err err;
+  EXPECT_EQ(0, scn_parse("recorded.scn", text.data(), text.size(), &s, &err)) << err.msg << "\n" << text;
+  scn_free(s);
 }

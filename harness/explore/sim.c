@@ -478,7 +478,7 @@ void sim_step(sim *m, int t) {
     m->wait_seq[t] = ++m->seq;
   }
   if (st->op == CK_RUN || st->op == CK_GC) m->opener_iso[i] = ev.isolate;
-  if (st->op == CK_RUN && st->background) m->bg_iso[t] = ev.isolate;
+  if (st->op == CK_RUN && st->background && !st->opens_block) m->bg_iso[t] = ev.isolate;
   else if (st->op == CK_RUN && !st->opens_block) ck_run_done(m->ck, th, ev.isolate);
   if (st->op == CK_GC && st->opens_block && ck_gc_collected(m->ck, th) == 0) {
     skip_block(m, i);  /* no weak callback ran */
@@ -487,6 +487,7 @@ void sim_step(sim *m, int t) {
   if (st->op == CK_BLOCK_END && st->block_open >= 0) {
     const scn_step *o = &p->s->steps[st->block_open];
     if (!o->background) ck_run_done(m->ck, th, m->opener_iso[st->block_open]);
+    else if (o->op == CK_RUN) m->bg_iso[t] = m->opener_iso[st->block_open];  /* ends at the step after the `}` */
   }
   if (st->op == CK_THREAD_END) {
     ck_release_thread(m->ck, th);

@@ -182,10 +182,37 @@ static void add_line(lines *ls, strbuf *b, int depth, int steps, int repeatable,
   ls->v[ls->n++] = (line){text, depth, steps, repeatable, countable && !strstr(text, "  ! ")};
 }
 
+/* The blocks open while the body is written: the record index of each opener, innermost
+ * last (blocks nest as the scenario's lines do). */
+typedef struct open_blocks { size_t *at; size_t n; } open_blocks;
+
+/* Closes the open blocks down to and including position k: a `}` each. */
+static void close_to(open_blocks *ob, size_t k, lines *ls) {
+  while (ob->n > k) {
+    strbuf b = {0};
+    sb_puts(&b, "}");
+    add_line(ls, &b, (int)--ob->n, 0, 0, 0);
+  }
+}
+
+/* A thread ends, or the process exits, inside runs of its own that never returned (the
+ * script's callbacks made calls, so each is a block): their blocks close before its
+ * `end` (the scenario's thread cannot end inside its own callback), saying so. */
+static void close_thread_blocks(open_blocks *ob, const log_view *v, int thread, lines *ls) {
+  size_t k = ob->n;
+  for (size_t j = ob->n; j-- > 0;)
+    if (v->r[ob->at[j]].thread == thread) k = j;
+  if (k == ob->n) return;
+  strbuf b = {0};
+  sb_puts(&b, "# the run above never returned: its thread ends inside it");
+  add_line(ls, &b, (int)ob->n, 0, 0, 0);
+  close_to(ob, k, ls);
+}
+
 /* The body, a line per step, `}` and comment, in the log's order (phase one). */
 static void body_lines(const log_view *v, const unsigned char *block, const size_t *opener, const char **names,
-                       const code_at *codes, size_t ncodes, size_t *k, rec_summary *sum, lines *ls) {
-  int open_blocks = 0, exited = 0;
+                       const code_at *codes, size_t ncodes, size_t *k, rec_summary *sum, lines *ls, open_blocks *ob) {
+  int exited = 0;
   for (size_t i = 0; i < v->n && !ls->failed; i++) {
     const rec_record *r = &v->r[i];
     strbuf b = {0};
@@ -195,20 +222,29 @@ static void body_lines(const log_view *v, const unsigned char *block, const size
     } else if (r->kind == REC_OP) {
       sum->calls++;
       if (r->op == CK_NEW) sum->isolates++;
+      if (r->op == CK_THREAD_END) close_thread_blocks(ob, v, r->thread, ls);
       if (r->op == CK_THREAD_END && r->arg == REC_CALL_AT_EXIT && !exited++) {
         sb_puts(&b, "# the process exits: what it left running or alive");
-        add_line(ls, &b, open_blocks, 0, 0, 0);
+        add_line(ls, &b, (int)ob->n, 0, 0, 0);
       }
       write_op(&b, v, i, thread_of(names, v->n, r->thread), block[i], codes, ncodes, k);
-      int plain = !open_blocks && !block[i] && r->arg != REC_CALL_AT_EXIT;
-      add_line(ls, &b, open_blocks, 1, plain,
+      int plain = !ob->n && !block[i] && r->arg != REC_CALL_AT_EXIT;
+      add_line(ls, &b, (int)ob->n, 1, plain,
                plain && (r->op == CK_TERMINATE || r->op == CK_CANCEL_TERMINATE || r->op == CK_INTERRUPT));
-      if (block[i]) open_blocks++;
-    } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]] && open_blocks > 0) {
-      open_blocks--;  /* the host callback returns: the block's `}` */
-      sb_puts(&b, "}");
-      add_line(ls, &b, open_blocks, 0, 0, 0);
+      if (block[i]) ob->at[ob->n++] = i;
+    } else if (r->kind == REC_RUN_DONE && opener[i] != SIZE_MAX && block[opener[i]]) {
+      for (size_t j = ob->n; j-- > 0;)  /* the host callback returns: the block's `}` (unless closed already) */
+        if (ob->at[j] == opener[i]) {
+          close_to(ob, j, ls);
+          break;
+        }
     }
+  }
+  if (ob->n) {  /* a crash, or a log cut short: the scenario stays well formed */
+    strbuf b = {0};
+    sb_puts(&b, "# runs that never returned: the recording ends inside them");
+    add_line(ls, &b, (int)ob->n, 0, 0, 0);
+    close_to(ob, 0, ls);
   }
 }
 
@@ -300,7 +336,10 @@ int rec_scenario_write(const char *log_path, const char *command, strbuf *out, r
   lines ls = {0};
   int rc = block && names && opener && codes ? match_runs(&v, block, opener, err) : iso_fail(err, ISO_ERR_NOMEM, "out of memory");
   if (!rc) {
-    body_lines(&v, block, opener, names, codes, ncodes, &k, sum, &ls);
+    open_blocks ob = {malloc((v.n + 1) * sizeof *ob.at), 0};
+    if (!ob.at) ls.failed = 1;
+    else body_lines(&v, block, opener, names, codes, ncodes, &k, sum, &ls, &ob);
+    free(ob.at);
     write_header(out, command);
     emit(out, &ls, sum);
     if (!sum->cut) {
