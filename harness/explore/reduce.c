@@ -134,17 +134,15 @@ static int units_of(const red *R, enum level lv, int *units) {
  * others). */
 static void without(red *R, enum level lv, const int *units, int nunits, int from, int to, int only) {
   memcpy(R->scratch, R->keep, (size_t)R->n);
+  if (lv == LEVEL_THREADS) memset(R->per_thread, 0, (size_t)R->nthreads * sizeof *R->per_thread);
   for (int u = 0; u < nunits; u++) {
     int inside = u >= from && u < to;
     if (inside == only) continue;  /* this unit stays */
-    int i = units[u];
-    if (lv != LEVEL_THREADS) {
-      R->scratch[i] = 0;
-      continue;
-    }
-    for (int j = 0; j < R->n; j++)
-      if (R->thread_of[j] == R->thread_of[i]) R->scratch[j] = 0;
+    if (lv == LEVEL_THREADS) R->per_thread[R->thread_of[units[u]]] = 1;  /* marked: gone */
+    else R->scratch[units[u]] = 0;
   }
+  for (int j = 0; lv == LEVEL_THREADS && j < R->n; j++)
+    if (R->per_thread[R->thread_of[j]]) R->scratch[j] = 0;
 }
 
 /* ddmin over one level's units; 1 when the best got smaller. */
