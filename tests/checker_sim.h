@@ -45,9 +45,7 @@ class Sim {
   }
   // spawn/join (a thread), send/recv (a channel), acquire/release (a mutex) by name.
   std::string sync(const std::string& who, ck_op op, const std::string& name) {
-    ck_sync_kind k = op == CK_SPAWN || op == CK_JOIN ? CK_SYNC_THREAD
-                     : op == CK_SEND || op == CK_RECV ? CK_SYNC_CHANNEL : CK_SYNC_MUTEX;
-    return feed(who, op, CK_NONE, ck_sync_id(ck_, k, name.c_str()), 0);
+    return feed(who, op, CK_NONE, ck_sync_id(ck_, ck_op_sync_kind(op), name.c_str()), 0);
   }
   // run ISO in a context of OTHER; gc ISO with a block.
   std::string run_in(const std::string& who, const std::string& iso, const std::string& other) {

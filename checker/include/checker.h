@@ -109,6 +109,9 @@ typedef struct ck_event {
 
 /* Kinds of the embedder's synchronisation objects. */
 typedef enum ck_sync_kind { CK_SYNC_MUTEX, CK_SYNC_CHANNEL, CK_SYNC_THREAD } ck_sync_kind;
+/* What a sync op names (ck_op_is_sync): a thread for spawn and join, a channel for send
+ * and recv, a mutex for acquire and release. */
+ck_sync_kind ck_op_sync_kind(ck_op op);
 
 #define CK_MESSAGE_MAX 480
 

@@ -169,6 +169,10 @@ int ck_op_is_use(ck_op op) {
   }
 }
 
+ck_sync_kind ck_op_sync_kind(ck_op op) {
+  return op == CK_SPAWN || op == CK_JOIN ? CK_SYNC_THREAD : op == CK_SEND || op == CK_RECV ? CK_SYNC_CHANNEL : CK_SYNC_MUTEX;
+}
+
 int ck_op_is_sync(ck_op op) {
   switch (op) {
   case CK_SPAWN: case CK_JOIN: case CK_SEND: case CK_RECV: case CK_ACQUIRE: case CK_RELEASE:

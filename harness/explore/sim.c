@@ -50,10 +50,6 @@ static int add_dep(sim_prog *p, int i, int on) {
   return push_int(&p->deps[i], &p->ndeps[i], on);
 }
 
-static ck_sync_kind sync_kind(ck_op op) {
-  return op == CK_SPAWN || op == CK_JOIN ? CK_SYNC_THREAD : op == CK_SEND || op == CK_RECV ? CK_SYNC_CHANNEL : CK_SYNC_MUTEX;
-}
-
 /* What step i touches, for independence: its isolate, another isolate whose context it
  * runs in, its handle, its mutex or channel, the thread it spawns or joins, its task, and
  * the isolate of a background run of its thread that it ends. */
@@ -61,7 +57,7 @@ static int footprint(sim_prog *p, int i, int prev_background) {
   const scn_step *st = &p->s->steps[i];
   static const char *const SYNC[] = {[CK_SYNC_MUTEX] = "m", [CK_SYNC_CHANNEL] = "ch", [CK_SYNC_THREAD] = "t"};
   if (add_foot(p, i, "i", st->isolate) || add_foot(p, i, "i", st->context_of) || add_foot(p, i, "h", st->handle) ||
-      add_foot(p, i, "k", st->task) || (st->sync && add_foot(p, i, SYNC[sync_kind(st->op)], st->sync)))
+      add_foot(p, i, "k", st->task) || (st->sync && add_foot(p, i, SYNC[ck_op_sync_kind(st->op)], st->sync)))
     return -1;
   if (prev_background >= 0 && add_foot(p, i, "i", p->s->steps[prev_background].isolate)) return -1;
   if (st->op == CK_BLOCK_END && st->block_open >= 0 && add_foot(p, i, "i", p->s->steps[st->block_open].isolate))
@@ -388,7 +384,7 @@ static ck_event event_of(sim *m, int i, int th) {
     ev.isolate = ck_add_isolate(m->ck, st->isolate);
     if (ev.isolate < 0 || strmap_put(&m->isolates, st->isolate, strlen(st->isolate), ev.isolate)) m->failed = 1;
   } else if (ck_op_is_sync(st->op)) {
-    ev.object = ck_sync_id(m->ck, sync_kind(st->op), st->sync);
+    ev.object = ck_sync_id(m->ck, ck_op_sync_kind(st->op), st->sync);
   } else if (st->op == CK_OPEN || st->op == CK_RESET || st->op == CK_WEAK) {
     ev.object = id_of(&m->handles, st->handle);
     ev.isolate = ev.object > 0 && (size_t)ev.object < m->handle_iso_cap ? m->handle_iso[ev.object] : CK_NONE;

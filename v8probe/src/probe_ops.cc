@@ -293,8 +293,7 @@ v8p_status resolve(Session* s, const v8p_call* c, v8p_result* r, Target* t) {
     return V8P_OK;
   }
   if (ck_op_is_sync(c->op)) {
-    ck_sync_kind kind = c->op == CK_SPAWN || c->op == CK_JOIN ? CK_SYNC_THREAD
-                        : c->op == CK_SEND || c->op == CK_RECV ? CK_SYNC_CHANNEL : CK_SYNC_MUTEX;
+    ck_sync_kind kind = ck_op_sync_kind(c->op);
     if (!c->sync || !*c->sync) return fail(r, V8P_ERR_ARG, "%s needs a name", ck_op_name(c->op));
     if ((t->object = ck_sync_id(s->ck, kind, c->sync)) < 0) return fail(r, V8P_ERR_NOMEM, "out of memory registering %s", c->sync);
     return V8P_OK;
