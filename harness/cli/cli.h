@@ -47,6 +47,9 @@ int cli_load_all(char **files, int n, scenario **scns);
  * input; frees them and flushes stdout. The highest exit status of the load and the
  * calls (EXIT_INTERNAL when stdout cannot be written). */
 int cli_each_scenario(char **files, int n, int (*fn)(void *ud, const scenario *s), void *ud);
+/* The scenario file's name without its directory and its .scn: what files written from
+ * it are named after (NAME.race-1.scn, NAME.reduced.scn). */
+void cli_scenario_stem(const char *path, char *out, size_t n);
 
 /* The HTML view of one scenario's reports (one per runtime, side by side), rendered by
  * reports/render.py (Jinja2) and written to path like every output file. Returns 0, or

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +36,9 @@ static void describe(explore_cli *c) {
 
 /* DIR/BASE.race-K.scn for finding k of path. */
 static void witness_path(const explore_cli *c, const char *path, int k, char *out, size_t n) {
-  char copy[4096];
-  snprintf(copy, sizeof copy, "%s", path);
-  char *base = basename(copy);
-  size_t len = strlen(base);
-  if (len > 4 && !strcmp(base + len - 4, ".scn")) base[len - 4] = 0;
-  snprintf(out, n, "%s/%s.race-%d.scn", c->witness_dir, base, k + 1);
+  char stem[4096];
+  cli_scenario_stem(path, stem, sizeof stem);
+  snprintf(out, n, "%s/%s.race-%d.scn", c->witness_dir, stem, k + 1);
 }
 
 /* The witness replayed on every runtime: what each V8 did in that order. */

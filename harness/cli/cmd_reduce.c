@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +180,6 @@ static int write_result(prop *p, const scenario *s, const reduce_result *r, strb
   if (!rc && p->kind != PROP_CODE && holds_v8(p, c) != 1) rc = -1;  /* its tls-divergence and version */
   if (!rc) {
     scn_write_header(out, s);
-    while (out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '\n') out->p[--out->len] = 0;
     char ver[32] = "";
     int v = scn_v8_parse(p->v8_version);
     if (v > 0) snprintf(ver, sizeof ver, "v8=%d.%d", v / 1000, v % 1000);
@@ -192,17 +190,11 @@ static int write_result(prop *p, const scenario *s, const reduce_result *r, strb
     if (p->kind == PROP_SANITIZER && ver[0]) sb_printf(out, "expect-sanitizer [%s] %s \"%s\"\n", ver, iso_build_flavor(), p->text);
     sb_puts(out, "\n");
     int depth = 0;
+    char tls_mark[48];
+    snprintf(tls_mark, sizeof tls_mark, "tls-divergence[%s]", ver);
     for (int k = 0; k < c->nsteps; k++) {
-      const scn_step *st = &c->steps[k];
-      if (st->op == CK_BLOCK_END && depth > 0) depth--;
-      for (int d = 0; d < depth; d++) sb_puts(out, "  ");
-      scn_step plain = *st;  /* the `{` goes after the marks */
-      plain.opens_block = 0;
-      scn_write_step(out, &plain, codes[k], keep_results);
-      int tls = p->kind != PROP_CODE && k < (int)sizeof p->tls * 8 && (p->tls[k / 32] >> (k % 32) & 1);
-      if (tls && ver[0]) sb_printf(out, "%stls-divergence[%s]", codes[k] ? ", " : "  ! ", ver);
-      sb_puts(out, st->opens_block ? " {\n" : "\n");
-      if (st->opens_block) depth++;
+      int tls = ver[0] && p->kind != PROP_CODE && k < (int)sizeof p->tls * 8 && (p->tls[k / 32] >> (k % 32) & 1);
+      scn_write_line(out, &c->steps[k], codes[k], tls ? tls_mark : NULL, keep_results, &depth);
     }
     if (end) {
       scn_write_codes(out, end, "! ");
@@ -214,16 +206,6 @@ static int write_result(prop *p, const scenario *s, const reduce_result *r, strb
   scn_free(c);
   sb_free(&text);
   return rc || out->failed ? -1 : 0;
-}
-
-/* OUT given, or NAME.reduced.scn in the current directory. */
-static void default_out(const char *path, char *out, size_t n) {
-  char copy[4096];
-  snprintf(copy, sizeof copy, "%s", path);
-  char *base = basename(copy);
-  size_t len = strlen(base);
-  if (len > 4 && !strcmp(base + len - 4, ".scn")) base[len - 4] = 0;
-  snprintf(out, n, "%s.reduced.scn", base);
 }
 
 static void remove_dir(prop *p) {
@@ -295,8 +277,10 @@ int cmd_reduce(int argc, char **argv) {
                              "(isoreplay versions lists them)", keep);
   if (p.kind == PROP_CODE && p.v8)
     return cli_command_error("reduce", "--keep '%s' is the checker's verdict, the same on every V8: --v8 is not used", keep);
-  char default_path[4200];
-  if (!out) default_out(argv[optind], default_path, sizeof default_path), out = default_path;
+  char stem[4096], default_path[4200];  /* NAME.reduced.scn in the current directory */
+  cli_scenario_stem(argv[optind], stem, sizeof stem);
+  snprintf(default_path, sizeof default_path, "%s.reduced.scn", stem);
+  if (!out) out = default_path;
   iso_err err;
   if (outfile_check(out, &err)) {
     fprintf(stderr, "isoreplay reduce: %s\n", err.msg);

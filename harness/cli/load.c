@@ -1,6 +1,8 @@
 /* load.c — every scenario file parsed before anything runs, and a command run on each. */
 #include <stdio.h>
+#include <libgen.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "report_out.h"
@@ -32,4 +34,13 @@ int cli_each_scenario(char **files, int n, int (*fn)(void *ud, const scenario *s
     return EXIT_INTERNAL;
   }
   return status;
+}
+
+void cli_scenario_stem(const char *path, char *out, size_t n) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", path);
+  char *base = basename(copy);
+  size_t len = strlen(base);
+  if (len > 4 && !strcmp(base + len - 4, ".scn")) base[len - 4] = 0;
+  snprintf(out, n, "%s", base);
 }

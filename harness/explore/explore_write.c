@@ -6,14 +6,9 @@
 
 #include "scn_write.h"
 
-/* Step i, indented by the blocks it stands in, with the witness's codes. */
+/* Step i with the witness's codes. */
 static void put_step(strbuf *out, const scenario *s, const explore_finding *f, int i, int *depth) {
-  const scn_step *st = &s->steps[i];
-  if (st->op == CK_BLOCK_END && *depth > 0) (*depth)--;
-  for (int d = 0; d < *depth; d++) sb_puts(out, "  ");
-  scn_write_step(out, st, f->codes[i], 0);  /* what V8 returns in this order is V8's to say */
-  sb_puts(out, "\n");
-  if (st->opens_block) (*depth)++;
+  scn_write_line(out, &s->steps[i], f->codes[i], NULL, 0, depth);  /* what V8 returns in this order is V8's to say */
 }
 
 void explore_write_witness(strbuf *out, const scenario *s, const explore_finding *f, const char *how) {
@@ -23,7 +18,6 @@ void explore_write_witness(strbuf *out, const scenario *s, const explore_finding
     return;
   }
   scn_write_header(out, s);
-  while (out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '\n') out->p[--out->len] = 0;
   char at[32] = "the end";
   if (f->step >= 0) snprintf(at, sizeof at, "line %d", s->steps[f->step].line);
   sb_printf(out, "\n# Witness: %s at %s of %s, in a schedule with %d preemption%s that the file's own\n"

@@ -60,12 +60,7 @@ int reduce_candidate(const scenario *s, const unsigned char *keep, int results, 
   int k = 0, depth = 0;
   for (int i = 0; i < s->nsteps; i++) {
     if (!keep[i]) continue;
-    const scn_step *st = &s->steps[i];
-    if (st->op == CK_BLOCK_END && depth > 0) depth--;
-    for (int d = 0; d < depth; d++) sb_puts(out, "  ");
-    scn_write_step(out, st, 0, results);
-    sb_puts(out, "\n");
-    if (st->opens_block) depth++;
+    scn_write_line(out, &s->steps[i], 0, NULL, results, &depth);
     if (original) original[k] = i;
     k++;
   }

@@ -122,4 +122,16 @@ void scn_write_header(strbuf *out, const scenario *s) {
     sb_add(out, text, len);
     sb_puts(out, "\n");
   }
+  while (out->len >= 2 && out->p[out->len - 1] == '\n' && out->p[out->len - 2] == '\n') out->p[--out->len] = 0;
+}
+
+void scn_write_line(strbuf *out, const scn_step *st, unsigned codes, const char *more, int results, int *depth) {
+  if (st->op == CK_BLOCK_END && *depth > 0) (*depth)--;
+  for (int d = 0; d < *depth; d++) sb_puts(out, "  ");
+  scn_step plain = *st;  /* the `{` goes after every mark */
+  plain.opens_block = 0;
+  scn_write_step(out, &plain, codes, results);
+  if (more && *more) sb_printf(out, "%s%s", codes ? ", " : "  ! ", more);
+  sb_puts(out, st->opens_block ? " {\n" : "\n");
+  if (st->opens_block) (*depth)++;
 }
