@@ -34,11 +34,12 @@ static void describe(explore_cli *c) {
     snprintf(c->how, sizeof c->how, "isoreplay explore --bound %d", c->o.bound);
 }
 
-/* DIR/BASE.race-K.scn for finding k of path. */
-static void witness_path(const explore_cli *c, const char *path, int k, char *out, size_t n) {
+/* DIR/BASE.race-K.scn for finding k of path; -1 when it does not fit in out. */
+static int witness_path(const explore_cli *c, const char *path, int k, char *out, size_t n) {
   char stem[4096];
   cli_scenario_stem(path, stem, sizeof stem);
-  snprintf(out, n, "%s/%s.race-%d.scn", c->witness_dir, stem, k + 1);
+  int len = snprintf(out, n, "%s/%s.race-%d.scn", c->witness_dir, stem, k + 1);
+  return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
 /* The witness replayed on every runtime: what each V8 did in that order. */
@@ -97,11 +98,10 @@ static int explore_one(void *ud, const scenario *s) {
                   ck_severity_name(ck_code_severity(f->code)), ck_code_name(f->code), f->message, f->preemptions,
                   f->preemptions == 1 ? "" : "s");
     char path[4096];
-    witness_path(c, s->path, k, path, sizeof path);
     strbuf text = {0};
     explore_write_witness(&text, s, f, c->how);
-    iso_err werr;
-    if (text.failed || outfile_write(path, text.p, text.len, &werr)) {
+    iso_err werr = {ISO_ERR_INPUT, "the witness's path is too long"};
+    if (text.failed || witness_path(c, s->path, k, path, sizeof path) || outfile_write(path, text.p, text.len, &werr)) {
       fprintf(stderr, "isoreplay explore: %s\n", text.failed ? "out of memory writing a witness" : werr.msg);
       status = EXIT_INTERNAL;
     } else {

@@ -279,7 +279,8 @@ int cmd_reduce(int argc, char **argv) {
     return cli_command_error("reduce", "--keep '%s' is the checker's verdict, the same on every V8: --v8 is not used", keep);
   char stem[4096], default_path[4200];  /* NAME.reduced.scn in the current directory */
   cli_scenario_stem(argv[optind], stem, sizeof stem);
-  snprintf(default_path, sizeof default_path, "%s.reduced.scn", stem);
+  int len = snprintf(default_path, sizeof default_path, "%s.reduced.scn", stem);
+  if (!out && (len < 0 || (size_t)len >= sizeof default_path)) return cli_command_error("reduce", "the file's name is too long: give -o OUT");
   if (!out) out = default_path;
   iso_err err;
   if (outfile_check(out, &err)) {
