@@ -55,7 +55,7 @@ int cond_parse(const char *text, scn_cond *out, char *msg, size_t n, int *offset
   int v = version_at(&p), hi = v;
   if (v >= 0 && !len) {  /* a range: A..B */
     if (strncmp(p, "..", 2)) v = -1;
-    p += 2;
+    else p += 2;  /* never past the text's end: `[v8 10.2]` ends there */
     if (v >= 0 && (hi = version_at(&p)) < v) v = -1;
   }
   while (*p == ' ' || *p == '\t') p++;
